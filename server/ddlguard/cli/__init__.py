@@ -1,0 +1,1 @@
+"""The command line: translates arguments into engine calls and results into output."""

@@ -1,0 +1,75 @@
+"""`ddlguard` argument parsing and dispatch; each subcommand lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ddlguard import __version__
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddlguard",
+        description="Keeps Alembic migrations schema-only: data changes belong in scripts/sql.",
+    )
+    parser.add_argument("--version", action="version", version=f"ddlguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check migrations for data operations")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
+    check.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="also apply unsafe fixes (moving data to scripts/sql)")  # fmt: skip
+    check.add_argument("--diff", action="store_true", help="print the fixes as diffs, write nothing")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--config", metavar="FILE", help="pyproject.toml or ddlguard.toml to use")
+    check.add_argument("--force-migration", action="store_true",
+                       help="analyse the given files even if they do not look like migrations")  # fmt: skip
+    check.add_argument("--since-revision", metavar="REV",
+                       help="check only migrations after REV in the revision graph")  # fmt: skip
+    check.add_argument("--diff-base", metavar="GITREF",
+                       help="check only migration files added or changed since GITREF")  # fmt: skip
+    check.add_argument("--show-unused-noqa", action="store_true",
+                       help="report `# noqa` comments that suppress nothing")  # fmt: skip
+
+    lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+
+    init = sub.add_parser("init", help="add the migration template with checklist and scripts/sql")
+    init.add_argument("path", nargs="?", default=".", metavar="PATH")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    sub.add_parser("rules", help="print the rule table")
+    explain = sub.add_parser("explain", help="explain a rule")
+    explain.add_argument("code", metavar="CODE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if args.command == "check":
+        from ddlguard.cli.check import run_check
+
+        return run_check(args)
+    if args.command == "lsp":
+        from ddlguard.lsp.server import run_server
+
+        return run_server(tcp=args.tcp)
+    if args.command == "init":
+        from ddlguard.cli.init_cmd import run_init
+
+        return run_init(args)
+    from ddlguard.cli.rules_cmd import run_explain, run_rules
+
+    return run_rules() if args.command == "rules" else run_explain(args.code)

@@ -1,0 +1,88 @@
+"""The engine: one file's source in, its findings out. Pure: no I/O, no LSP, no CLI.
+
+Pipeline: decode → `ast.parse` → is it a migration? → detectors → hygiene → severity and
+selection from settings → `# noqa`. Every adapter calls `analyze_source`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from pathlib import Path
+
+from ddlguard.analysis.detector import detect
+from ddlguard.analysis.migration import looks_like_migration, read_migration_info
+from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.hygiene import check_hygiene
+from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
+from ddlguard.rules import RULES
+from ddlguard.project import looks_like_migration_text
+from ddlguard.settings import Settings
+
+_DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
+
+
+def decode_source(data: bytes) -> str:
+    """UTF-8 with or without BOM (PEP 3120); raises UnicodeDecodeError otherwise."""
+    return data.decode("utf-8-sig")
+
+
+def parse_error(path: Path, message: str, line: int = 1, col: int = 0) -> FileResult:
+    finding = Finding(
+        code="DG000",
+        message=message,
+        severity=RULES["DG000"].severity,
+        range=Range.of(line, col, line, col),
+        fix=_DG000_FIX,
+    )
+    return FileResult(path=path, findings=[finding], is_migration=True, error=message)
+
+
+def analyze_source(
+    source: str | bytes,
+    path: Path,
+    settings: Settings,
+    *,
+    dialect: str = "postgresql",
+    in_version_dir: bool = False,
+    force_migration: bool = False,
+) -> FileResult:
+    """Analyse one file. Never raises for bad input: undecodable or unparsable text is DG000.
+
+    A file is a migration when it sits in a versions location, when it assigns `revision` and
+    `down_revision` and defines `upgrade`, or when `force_migration` says so; other files give
+    an empty, non-migration result.
+    """
+    if isinstance(source, bytes):
+        if b"\x00" in source:
+            return parse_error(path, "not a text file (contains NUL bytes)")
+        try:
+            source = decode_source(source)
+        except UnicodeDecodeError as exc:
+            return parse_error(path, f"not valid UTF-8 (byte {exc.start})")
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        if not (in_version_dir or force_migration or looks_like_migration_text(source)):
+            return FileResult(path=path, findings=[], is_migration=False)
+        line = exc.lineno or 1
+        return parse_error(path, f"syntax error: {exc.msg}", line, max((exc.offset or 1) - 1, 0))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
+        return parse_error(path, f"cannot parse: {reason}")
+    if not (in_version_dir or force_migration or looks_like_migration(tree)):
+        return FileResult(path=path, findings=[], is_migration=False)
+    info = read_migration_info(tree)
+    try:
+        raw = detect(tree, source, dialect=dialect) + check_hygiene(tree, source)
+    except RecursionError:
+        return parse_error(path, "cannot analyse: too deeply nested")
+    enabled = settings.enabled_codes()
+    findings = [
+        replace(f, severity=settings.severity_of(f.code)) for f in raw if f.code in enabled
+    ]
+    findings = apply_noqa(findings, source)
+    findings.sort(key=lambda f: (f.range, f.code))
+    return FileResult(path=path, findings=findings, is_migration=True, info=info)

@@ -1,0 +1,119 @@
+"""The data every adapter shares: positions, findings and fixes.
+
+Positions are 1-based lines and 0-based columns counted in Unicode code points
+(Python `str` indices). Adapters convert: the CLI prints 1-based characters, the
+language server UTF-16 code units (see `ddlguard.positions`).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that `severity >= Severity.ERROR` reads naturally."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Applicability(enum.Enum):
+    """ruff's fix applicability: safe fixes may run unattended, unsafe ones only on request."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    line: int  # 1-based
+    character: int  # 0-based, code points
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Range:
+    start: Position
+    end: Position  # exclusive
+
+    @classmethod
+    def of(cls, line: int, col: int, end_line: int, end_col: int) -> Range:
+        return cls(Position(line, col), Position(end_line, end_col))
+
+
+@dataclass(frozen=True, slots=True)
+class FixHint:
+    """What a finding's fix would do, or why there is none (`applicability` NONE + `reason`)."""
+
+    applicability: Applicability
+    description: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in one file.
+
+    `range` covers the call that sends the statement to the database (or the whole
+    construct the rule is about). `statement_range` covers the whole Python statement
+    holding it: suppression comments and the fix act on that. `data` is JSON-safe and
+    travels through the language server's `Diagnostic.data` so code actions need not
+    re-analyse; see docs/architecture.md for its keys.
+    """
+
+    code: str
+    message: str
+    severity: Severity
+    range: Range
+    statement_range: Range | None = None
+    fix: FixHint | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        from ddlguard.rules import RULES
+
+        return RULES[self.code].name
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationInfo:
+    """What a migration says about itself, read statically from module-level assignments."""
+
+    revision: str | None
+    down_revisions: tuple[str, ...]
+    branch_labels: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    message: str | None  # first line of the module docstring, as Alembic writes it
+    has_upgrade: bool
+    has_downgrade: bool
+    # 1-based line of the `revision = ...` / `down_revision = ...` assignments, for reporting
+    revision_line: int | None = None
+    down_revision_line: int | None = None
+
+
+@dataclass(slots=True)
+class FileResult:
+    """The outcome of analysing one file."""
+
+    path: Path
+    findings: list[Finding]
+    is_migration: bool
+    info: MigrationInfo | None = None
+    # set when the file could not be read or parsed; a DG000 finding is in `findings` too
+    error: str | None = None

@@ -1,0 +1,208 @@
+"""Settings: `[tool.ddlguard]` in pyproject.toml or a `ddlguard.toml`, validated key by key.
+
+A bad key or value never stops the run: it becomes a `ConfigProblem` naming the file and the
+key, and the default is used. The editor's settings are merged under the project's file
+(`Settings.merged_over`), so the project file wins.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ddlguard.model import Severity
+from ddlguard.rules import RULES, expand_selector
+
+DIALECTS = ("postgresql", "mysql", "sqlite", "mssql", "oracle", "generic")
+DEFAULT_SELECT = ("DG0", "DG1", "DG2", "DG4")
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    source: str  # file path or "editor settings"
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.key}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = DEFAULT_SELECT
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    dialect: str | None = None  # None: from alembic.ini's sqlalchemy.url, else postgresql
+    scripts_dir: str | None = None  # None: scripts/sql beside alembic.ini
+    transaction: bool = True  # script-template.transaction
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    since_revision: str | None = None
+    diff_base: str | None = None
+    # where these came from (the config file), for messages and relative paths
+    source: Path | None = None
+    problems: tuple[ConfigProblem, ...] = ()
+    # which keys were set explicitly (so merging knows what the project file decided)
+    explicit: frozenset[str] = frozenset()
+
+    def enabled_codes(self) -> set[str]:
+        codes: set[str] = set()
+        for sel in self.select:
+            codes |= expand_selector(sel)
+        for sel in self.ignore:
+            codes -= expand_selector(sel)
+        return codes
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled_codes()
+
+    def severity_of(self, code: str) -> Severity:
+        return self.severity.get(code, RULES[code].severity)
+
+    def merged_over(self, base: Settings) -> Settings:
+        """These settings (the project file) over `base` (editor settings): explicit keys win."""
+        values = {name: getattr(self if name in self.explicit else base, name) for name in _FIELDS}
+        return replace(
+            self,
+            **values,
+            problems=base.problems + self.problems,
+            explicit=self.explicit | base.explicit,
+        )
+
+
+_FIELDS = ("select", "ignore", "severity", "dialect", "scripts_dir", "transaction",
+           "include", "exclude", "since_revision", "diff_base")  # fmt: skip
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValueError("expected a string or a list of strings")
+
+
+def _selectors(value: Any) -> tuple[str, ...]:
+    items = _str_list(value)
+    for item in items:
+        expand_selector(item)
+    return items
+
+
+def _severities(value: Any) -> dict[str, Severity]:
+    if not isinstance(value, Mapping):
+        raise ValueError('expected a table like {DG005 = "error"}')
+    out: dict[str, Severity] = {}
+    for code, sev in value.items():
+        if str(code).upper() not in RULES:
+            raise ValueError(f"unknown rule code {code!r}")
+        if not isinstance(sev, str):
+            raise ValueError(f"severity of {code} must be a string")
+        out[str(code).upper()] = Severity.parse(sev)
+    return out
+
+
+def _dialect(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in DIALECTS:
+        raise ValueError(f"expected one of {', '.join(DIALECTS)}")
+    return value.lower()
+
+
+def _opt_str(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def _template(value: Any) -> bool:
+    if not isinstance(value, Mapping):
+        raise ValueError("expected a table like {transaction = true}")
+    unknown = set(value) - {"transaction"}
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    t = value.get("transaction", True)
+    if not isinstance(t, bool):
+        raise ValueError("transaction must be true or false")
+    return t
+
+
+_KEYS = {
+    "select": ("select", _selectors),
+    "ignore": ("ignore", _selectors),
+    "severity": ("severity", _severities),
+    "dialect": ("dialect", _dialect),
+    "scripts-dir": ("scripts_dir", _opt_str),
+    "script-template": ("transaction", _template),
+    "include": ("include", _str_list),
+    "exclude": ("exclude", _str_list),
+    "since-revision": ("since_revision", _opt_str),
+    "diff-base": ("diff_base", _opt_str),
+}
+
+
+def settings_from_mapping(table: Mapping[str, Any], source: str, path: Path | None = None) -> Settings:
+    """Validate a `[tool.ddlguard]`-shaped mapping; bad keys become problems, defaults stay."""
+    values: dict[str, Any] = {}
+    problems: list[ConfigProblem] = []
+    for key, raw in table.items():
+        norm = key.replace("_", "-")
+        spec = _KEYS.get(norm)
+        if spec is None:
+            problems.append(ConfigProblem(source, key, "unknown key"))
+            continue
+        attr, parse = spec
+        try:
+            values[attr] = parse(raw)
+        except ValueError as exc:
+            problems.append(ConfigProblem(source, key, f"{exc}; using the default"))
+    return Settings(**values, source=path, problems=tuple(problems), explicit=frozenset(values))
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest `ddlguard.toml`, or `pyproject.toml` with a `[tool.ddlguard]` table, at or above `start`."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / "ddlguard.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and _has_tool_table(candidate):
+            return candidate
+    return None
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "ddlguard" in tool
+
+
+def load_settings(config_file: Path) -> Settings:
+    """Read one config file. An unreadable or invalid file gives defaults plus a problem."""
+    source = str(config_file)
+    try:
+        data = tomllib.loads(config_file.read_text("utf-8"))
+    except OSError as exc:
+        return Settings(problems=(ConfigProblem(source, "-", f"cannot read: {exc.strerror}"),))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return Settings(problems=(ConfigProblem(source, "-", f"invalid TOML: {exc}"),))
+    if config_file.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("ddlguard", {}) if isinstance(tool, dict) else {}
+    else:
+        table = data.get("tool", {}).get("ddlguard", data) if "tool" in data else data
+    if not isinstance(table, dict):
+        return Settings(problems=(ConfigProblem(source, "tool.ddlguard", "expected a table"),))
+    return settings_from_mapping(table, source, config_file)
+
+
+def settings_for(path: Path) -> Settings:
+    """Settings that apply to a file or folder: its nearest config file, else the defaults."""
+    config = find_config_file(path.resolve())
+    return load_settings(config) if config else Settings()

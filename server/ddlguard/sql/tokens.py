@@ -1,0 +1,155 @@
+"""The token-level fallback: split on top-level semicolons and read each statement's verb.
+
+Used when no parser can read a statement (vendor syntax, placeholders in odd places). It
+understands quotes, dollar quotes, and comments well enough to split safely, and it errs
+toward DML: a statement it cannot read is UNKNOWN, never silently clean.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
+
+_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = r'((?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*))*)'
+
+_DML = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "REPLACE", "UPSERT"}
+_DDL = {"CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "RENAME", "REINDEX", "CLUSTER",
+        "SECURITY", "IMPORT", "REFRESH"}  # fmt: skip
+_CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "END", "SET", "RESET",
+            "SHOW", "LOCK", "PRAGMA", "USE", "ANALYZE", "VACUUM", "CHECKPOINT", "DISCARD", "LISTEN",
+            "NOTIFY", "UNLISTEN", "DEALLOCATE", "PREPARE", "EXPLAIN", "LOAD", "ABORT"}  # fmt: skip
+_READ = {"SELECT", "VALUES", "TABLE", "FETCH"}
+
+
+def split_statements(sql: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty top-level statement, without its ';'."""
+    spans: list[tuple[int, int]] = []
+    i, n, start = 0, len(sql), 0
+    while i < n:
+        ch = sql[i]
+        if ch == "-" and sql.startswith("--", i):
+            nl = sql.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "/" and sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if ch in "'\"`":
+            j = i + 1
+            while j < n:
+                if sql[j] == ch:
+                    if j + 1 < n and sql[j + 1] == ch:
+                        j += 2
+                        continue
+                    break
+                if sql[j] == "\\" and ch == "'" and j > 0 and sql[i - 1 : i] in ("E", "e"):
+                    j += 2
+                    continue
+                j += 1
+            i = j + 1
+            continue
+        if ch == "$":
+            m = _DOLLAR.match(sql, i)
+            if m:
+                close = sql.find(m.group(0), m.end())
+                i = n if close < 0 else close + len(m.group(0))
+                continue
+        if ch == ";":
+            spans.append((start, i))
+            start = i + 1
+        i += 1
+    spans.append((start, n))
+    return [(s, e) for s, e in (_trim(sql, s, e) for s, e in spans) if s < e]
+
+
+def _trim(sql: str, start: int, end: int) -> tuple[int, int]:
+    """Trim whitespace and leading comments."""
+    while True:
+        while start < end and sql[start].isspace():
+            start += 1
+        if sql.startswith("--", start):
+            nl = sql.find("\n", start)
+            start = end if nl < 0 or nl >= end else nl + 1
+            continue
+        if sql.startswith("/*", start):
+            close = sql.find("*/", start + 2)
+            start = end if close < 0 or close >= end else close + 2
+            continue
+        break
+    while end > start and sql[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _words(text: str) -> list[str]:
+    return [w.upper() for w in _WORD.findall(_strip_literals(text))]
+
+
+def _strip_literals(text: str) -> str:
+    text = re.sub(r"'(?:[^']|'')*'", "''", text)
+    text = re.sub(r"--[^\n]*", " ", text)
+    return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+
+
+def _table_after(text: str, pattern: str) -> tuple[str, ...]:
+    m = re.search(pattern + r"\s+" + _NAME, _strip_literals(text), re.IGNORECASE)
+    if not m or m.group(1).upper() in {"ONLY", HOLE.upper()} and False:
+        return ()
+    name = m.group(1)
+    return () if name == HOLE else (name,)
+
+
+def classify_tokens(text: str, start: int = 0) -> SqlStatement:
+    """Classify one statement from its words alone."""
+    words = _words(text)
+    end = start + len(text)
+    if not words:
+        return SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, text)
+    first = words[0]
+    if first == "WITH":
+        # a CTE: any data-changing verb anywhere in it makes it DML
+        for verb in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+            if verb in words:
+                return _dml(verb, text, start, end)
+        return SqlStatement(StatementKind.READ, "SELECT", (), start, end, text)
+    if first in _DML:
+        return _dml(first, text, start, end)
+    if first == "COPY":
+        kind = StatementKind.DML if "FROM" in words else StatementKind.READ
+        return SqlStatement(kind, "COPY", _table_after(text, r"\bCOPY"), start, end, text)
+    if first in _READ:
+        if "INTO" in words and first == "SELECT" and words.index("INTO") < (words.index("FROM") if "FROM" in words else len(words)):
+            return SqlStatement(StatementKind.DML, "SELECT INTO", _table_after(text, r"\bINTO(?:\s+(?:TEMP|TEMPORARY|UNLOGGED|TABLE))*"), start, end, text)
+        locking = "FOR" in words and any(w in words for w in ("UPDATE", "SHARE"))
+        return SqlStatement(StatementKind.READ, "SELECT", _table_after(text, r"\bFROM"), start, end, text, locking)
+    if first == "CREATE" and "AS" in words and "TABLE" in words[:4] and ("SELECT" in words or "VALUES" in words):
+        return SqlStatement(StatementKind.DML, "CREATE TABLE AS", _table_after(text, r"\bTABLE(?:\s+IF\s+NOT\s+EXISTS)?"), start, end, text)
+    if first in _DDL:
+        verb = " ".join(words[:2]) if len(words) > 1 else first
+        return SqlStatement(StatementKind.DDL, verb, (), start, end, text)
+    if first in _CONTROL:
+        return SqlStatement(StatementKind.CONTROL, first, (), start, end, text)
+    if first == "DO":
+        # without a parser we cannot look inside the body: say so
+        return SqlStatement(StatementKind.UNKNOWN, "DO", (), start, end, text)
+    return SqlStatement(StatementKind.UNKNOWN, first, (), start, end, text)
+
+
+def _dml(verb: str, text: str, start: int, end: int) -> SqlStatement:
+    pattern = {
+        "INSERT": r"\bINSERT\s+(?:IGNORE\s+|OR\s+\w+\s+)?INTO",
+        "REPLACE": r"\bREPLACE\s+INTO",
+        "UPDATE": r"\bUPDATE(?:\s+ONLY)?",
+        "DELETE": r"\bDELETE\s+FROM(?:\s+ONLY)?",
+        "MERGE": r"\bMERGE\s+INTO",
+        "TRUNCATE": r"\bTRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?",
+    }.get(verb, r"\b" + verb)
+    return SqlStatement(StatementKind.DML, verb, _table_after(text, pattern), start, end, text)
+
+
+def classify_by_tokens(sql: str) -> list[SqlStatement]:
+    return [classify_tokens(sql[s:e], s) for s, e in split_statements(sql)]
