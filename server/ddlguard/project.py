@@ -1,8 +1,9 @@
 """Finding Alembic projects and their migration files, statically (design section 1).
 
 An Alembic project is found from `alembic.ini` (`script_location`, `version_locations`,
-`sqlalchemy.url` for the dialect), else from `[tool.alembic]` in pyproject.toml, else from a
-`versions/` folder whose files look like migrations. Nothing of the project is imported.
+`sqlalchemy.url` for the dialect), else from `[tool.alembic]` in pyproject.toml, else from
+files that look like migrations (a bare `versions/` folder, a loose file). Nothing of the
+project is imported: Alembic's own loader would execute `env.py` and every migration.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ SKIP_DIRS = frozenset(
 )  # fmt: skip
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 _MIGRATION_HINT = re.compile(r"^(revision|down_revision)\b", re.MULTILINE)
+# Alembic skips these in a versions folder (its `_only_source_rev_file` pattern)
+_NOT_A_REVISION = re.compile(r"^(__init__|\.#)")
+_QUICK_BYTES = 65536
 
 
 class ConfigError(Exception):
@@ -38,7 +42,10 @@ class Project:
     problems: list[str] = field(default_factory=list)
 
     def contains_version_file(self, path: Path) -> bool:
-        return path.suffix == ".py" and any(_is_within(path, d) for d in self.version_dirs)
+        """A `.py` revision file inside one of the version locations (Alembic's own rule)."""
+        if path.suffix != ".py" or _NOT_A_REVISION.match(path.name):
+            return False
+        return any(_is_within(path, d) for d in self.version_dirs)
 
     def scripts_dir(self, configured: str | None) -> Path:
         """`scripts/sql` beside alembic.ini (or `configured`), refused outside the project root."""
@@ -57,7 +64,7 @@ class Project:
 def _is_within(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: symlink loop on old Pythons
         return False
     return True
 
@@ -91,27 +98,30 @@ def read_alembic_ini(ini: Path) -> Project:
     try:
         parser.read_string(ini.read_text("utf-8"), source=str(ini))
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        project.problems.append(f"{ini}: cannot read: {exc}")
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        project.problems.append(f"{ini}: cannot read: {reason}")
         return project
-    section = "alembic" if parser.has_section("alembic") else None
-    if section is None:
+    if not parser.has_section("alembic"):
         project.problems.append(f"{ini}: no [alembic] section")
         return project
     here = str(ini.parent.resolve())
 
     def value(key: str) -> str | None:
-        raw = parser.get(section, key, fallback=None)
+        raw = parser.get("alembic", key, fallback=None)
         return raw.replace("%(here)s", here).strip() if raw is not None else None
 
     script_location = value("script_location")
     version_locations = value("version_locations")
-    separator = value("version_path_separator") or "os"
+    separator = value("version_path_separator") or value("path_separator") or "os"
     url = value("sqlalchemy.url")
     if url:
         project.url_dialect = dialect_from_url(url)
     project.version_dirs = _version_dirs(ini.parent, script_location, version_locations, separator)
     if script_location is None and version_locations is None:
-        project.problems.append(f"{ini}: no script_location")
+        project.problems.append(f"{ini}: no script_location in [alembic]")
+    for vdir in project.version_dirs:
+        if not vdir.is_dir():
+            project.problems.append(f"{ini}: version location {vdir} is not a folder")
     return project
 
 
@@ -132,9 +142,13 @@ def _version_dirs(
     if version_locations:
         dirs = [(base / p).resolve() for p in _split_locations(version_locations, separator)]
     elif script_location:
-        # `package:path` locations name a Python package; we map it to a folder without importing
-        loc = script_location.split(":", 1)[-1] if ":" in script_location and not re.match(
-            r"^[A-Za-z]:[\\/]", script_location) else script_location  # fmt: skip
+        # `package:path` locations name a Python package; map it to a folder without importing
+        is_drive = re.match(r"^[A-Za-z]:[\\/]", script_location)
+        loc = (
+            script_location.split(":", 1)[-1]
+            if ":" in script_location and not is_drive
+            else script_location
+        )
         dirs = [(base / loc / "versions").resolve()]
     return dirs
 
@@ -145,18 +159,34 @@ def read_pyproject_alembic(pyproject: Path) -> Project | None:
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
-    table = data.get("tool", {}).get("alembic") if isinstance(data.get("tool"), dict) else None
-    if not isinstance(table, dict) or "script_location" not in table:
+    tool = data.get("tool")
+    table = tool.get("alembic") if isinstance(tool, dict) else None
+    if not isinstance(table, dict) or not isinstance(table.get("script_location"), str):
         return None
     base = pyproject.parent.resolve()
-    loc = str(table["script_location"]).replace("%(here)s", str(base))
+    loc = table["script_location"].replace("%(here)s", str(base))
     raw_versions = table.get("version_locations")
-    versions = " ".join(raw_versions) if isinstance(raw_versions, list) else raw_versions
-    return Project(root=base, version_dirs=_version_dirs(base, loc, versions, "space"))
+    if isinstance(raw_versions, list):
+        raw_versions = "\n".join(str(v).replace("%(here)s", str(base)) for v in raw_versions)
+        separator = "newline"
+    elif isinstance(raw_versions, str):
+        raw_versions = raw_versions.replace("%(here)s", str(base))
+        separator = "space"
+    else:
+        raw_versions, separator = None, "space"
+    project = Project(root=base, version_dirs=_version_dirs(base, loc, raw_versions, separator))
+    for vdir in project.version_dirs:
+        if not vdir.is_dir():
+            project.problems.append(f"{pyproject}: version location {vdir} is not a folder")
+    return project
 
 
 def walk_files(top: Path, suffixes: tuple[str, ...] = (".py",)) -> Iterator[Path]:
-    """Files under `top`, skipping tool and environment folders and symlink loops, sorted."""
+    """Files under `top`, sorted, skipping tool and environment folders.
+
+    Follows symlinked folders but visits each real folder once, so symlink loops end.
+    Unreadable folders are skipped (os.walk's default), never fatal.
+    """
     seen: set[tuple[int, int]] = set()
     for folder, dirs, files in os.walk(top, followlinks=True):
         try:
@@ -203,41 +233,73 @@ def find_projects(top: Path) -> list[Project]:
 
 def _is_alembic_ini(path: Path) -> bool:
     try:
-        head = path.read_text("utf-8", errors="replace")[:4096]
+        with path.open("rb") as fh:
+            head = fh.read(_QUICK_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return False
     return "[alembic]" in head and "script_location" in head
 
 
-def project_for_file(path: Path) -> Project:
-    """The project a file belongs to: the nearest alembic.ini above that lists its folder, else a root."""
-    resolved = path.resolve()
-    for folder in resolved.parents:
-        for ini in sorted(folder.glob("*.ini")):
-            if ini.name == "alembic.ini" or _is_alembic_ini(ini):
-                project = read_alembic_ini(ini)
-                if project.contains_version_file(resolved) or not project.version_dirs:
+class _ProjectLookup:
+    """`project_for_file` with the alembic.ini / pyproject reads of each folder done once per run."""
+
+    def __init__(self) -> None:
+        self._folder: dict[Path, list[Project]] = {}
+        self._fallback: dict[Path, Project] = {}
+
+    def _projects_in(self, folder: Path) -> list[Project]:
+        if folder not in self._folder:
+            found: list[Project] = []
+            try:
+                inis = sorted(folder.glob("*.ini"))
+            except OSError:
+                inis = []
+            for ini in inis:
+                if ini.name == "alembic.ini" or _is_alembic_ini(ini):
+                    found.append(read_alembic_ini(ini))
+            pyproject = folder / "pyproject.toml"
+            if pyproject.is_file():
+                p = read_pyproject_alembic(pyproject)
+                if p is not None:
+                    found.append(p)
+            self._folder[folder] = found
+        return self._folder[folder]
+
+    def __call__(self, path: Path) -> Project:
+        resolved = path.resolve()
+        for folder in resolved.parents:
+            for project in self._projects_in(folder):
+                if project.contains_version_file(resolved):
                     return project
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            p = read_pyproject_alembic(pyproject)
-            if p is not None and p.contains_version_file(resolved):
-                return p
-    root = project_root_for(resolved)
-    return Project(root=root.resolve(), version_dirs=[resolved.parent] if resolved.parent.name == "versions" else [])
+        root = project_root_for(resolved).resolve()
+        if root not in self._fallback:
+            self._fallback[root] = Project(root=root)
+        return self._fallback[root]
+
+
+def project_for_file(path: Path) -> Project:
+    """The project a file belongs to: the nearest Alembic config whose version locations hold it.
+
+    A file outside every version location gets a project rooted at the nearest folder with
+    pyproject.toml, setup.cfg or .git (else the current folder) and no version locations, so
+    only its own content (revision, down_revision, upgrade) can make it a migration.
+    """
+    return _ProjectLookup()(path)
 
 
 def discover(paths: Sequence[Path]) -> Discovery:
     """Candidate migration files under `paths` with their projects.
 
-    Folders: files in the version locations of the Alembic projects found under them; where
-    none is found, `.py` files that look like migrations. Files given explicitly are always
-    candidates; the engine decides whether they are migrations.
+    Folders: files in the version locations of the Alembic projects found under them, plus
+    `.py` files elsewhere that sit in a known version location or look like migrations.
+    Files given explicitly are always candidates; the engine decides whether they are
+    migrations (or `--force-migration` does).
     """
     projects: list[Project] = []
     files: list[tuple[Path, Project]] = []
     problems: list[str] = []
     seen: set[Path] = set()
+    lookup = _ProjectLookup()
 
     def add(path: Path, project: Project) -> None:
         key = path.resolve()
@@ -247,8 +309,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
 
     for top in paths:
         if top.is_file():
-            project = project_for_file(top)
-            add(top, project)
+            add(top, lookup(top))
             continue
         if not top.is_dir():
             problems.append(f"{top}: no such file or directory")
@@ -260,17 +321,21 @@ def discover(paths: Sequence[Path]) -> Discovery:
             for vdir in project.version_dirs:
                 if vdir.is_dir():
                     for f in walk_files(vdir):
-                        add(_relative_like(f, top, vdir), project)
-        covered = [d for p in found for d in p.version_dirs]
+                        if project.contains_version_file(f):
+                            add(_relative_like(f, top), project)
+        covered = [d.resolve() for p in found for d in p.version_dirs]
         for f in walk_files(top):
-            if any(_is_within(f, d) for d in covered):
+            if f.resolve() in seen or any(_is_within(f, d) for d in covered):
                 continue
-            if _quick_is_migration(f):
-                add(f, project_for_file(f))
+            project = lookup(f)
+            if project.contains_version_file(f) or _quick_is_migration(f):
+                add(f, project)
+                if project.alembic_ini is not None and project not in projects:
+                    projects.append(project)
     return Discovery(projects, files, problems)
 
 
-def _relative_like(found: Path, top: Path, vdir: Path) -> Path:
+def _relative_like(found: Path, top: Path) -> Path:
     """Keep paths under the user's argument readable (relative if `top` was relative)."""
     try:
         return top / found.resolve().relative_to(top.resolve())
@@ -281,7 +346,7 @@ def _relative_like(found: Path, top: Path, vdir: Path) -> Path:
 def _quick_is_migration(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
-            head = fh.read(65536)
+            head = fh.read(_QUICK_BYTES)
     except OSError:
         return False
     return looks_like_migration_text(head.decode("utf-8", errors="replace"))

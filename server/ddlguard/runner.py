@@ -7,13 +7,13 @@ so it is not "pure" like the engine, but it imports nothing of LSP or the CLI.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ddlguard.engine import analyze_source, parse_error
-from ddlguard.model import FileResult
+from ddlguard.engine import analyze_source, decode_source, parse_error
+from ddlguard.model import FileResult, Finding
 from ddlguard.project import Discovery, Project, discover
-from ddlguard.settings import ConfigProblem, Settings, load_settings, find_config_file
+from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -36,36 +36,47 @@ class CheckRun:
 
 
 class SettingsCache:
-    """Settings per config file, loaded once per run; `override` sits above the project's file."""
+    """Settings per config file, loaded once per run.
 
-    def __init__(self, config_file: Path | None = None, base: Settings | None = None) -> None:
+    Layers, lowest first: `base` (editor settings), the project's config file (or the one
+    `config_file` names for every path), then `override` (command-line flags), which may
+    rewrite anything.
+    """
+
+    def __init__(
+        self,
+        config_file: Path | None = None,
+        base: Settings | None = None,
+        *,
+        override: Callable[[Settings], Settings] | None = None,
+    ) -> None:
         self._explicit = load_settings(config_file) if config_file else None
         self._base = base or Settings()
+        self._override = override
         self._by_file: dict[Path | None, Settings] = {}
 
     def for_path(self, path: Path) -> Settings:
-        if self._explicit is not None:
-            return self._explicit.merged_over(self._base)
-        config = find_config_file(path.resolve())
+        config = None if self._explicit is not None else find_config_file(path.resolve())
         if config not in self._by_file:
-            loaded = load_settings(config) if config else Settings()
-            self._by_file[config] = loaded.merged_over(self._base)
+            loaded = self._explicit or (load_settings(config) if config else Settings())
+            merged = loaded.merged_over(self._base)
+            self._by_file[config] = self._override(merged) if self._override else merged
         return self._by_file[config]
 
     def problems(self) -> list[ConfigProblem]:
         seen: list[ConfigProblem] = []
-        for s in ([self._explicit] if self._explicit else []) + list(self._by_file.values()):
+        layers = ([self._explicit] if self._explicit else []) + list(self._by_file.values())
+        for s in layers:
             seen.extend(p for p in s.problems if p not in seen)
         return seen
 
 
 def read_source(path: Path) -> tuple[str | None, FileResult | None]:
     """The file's text, or a DG000 result saying in one line why it cannot be read."""
-    from ddlguard.engine import decode_source
-
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            return None, parse_error(path, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, not analysed")
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return None, parse_error(path, f"file larger than {limit} MB, not analysed")
         data = path.read_bytes()
     except OSError as exc:
         return None, parse_error(path, f"cannot read: {exc.strerror or exc}")
@@ -80,18 +91,23 @@ def read_source(path: Path) -> tuple[str | None, FileResult | None]:
 def check_file(
     path: Path, project: Project, settings: Settings, *, force_migration: bool = False
 ) -> CheckedFile:
+    """Read and analyse one file. An engine bug becomes a DG000 "internal error", never a crash."""
     source, failed = read_source(path)
     if failed is not None:
         return CheckedFile(failed, project, settings, None)
     assert source is not None
-    result = analyze_source(
-        source,
-        path,
-        settings,
-        dialect=project.dialect(settings.dialect),
-        in_version_dir=project.contains_version_file(path),
-        force_migration=force_migration,
-    )
+    try:
+        result = analyze_source(
+            source,
+            path,
+            settings,
+            dialect=project.dialect(settings.dialect),
+            in_version_dir=project.contains_version_file(path),
+            force_migration=force_migration,
+        )
+    except Exception as exc:  # one file's bug must not end the run
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        result = parse_error(path, f"internal error: {type(exc).__name__}: {detail}".rstrip(": "))
     return CheckedFile(result, project, settings, source)
 
 
@@ -102,19 +118,47 @@ def check_paths(
     base_settings: Settings | None = None,
     force_migration: bool = False,
     select_files: Callable[[Discovery, SettingsCache], Discovery] | None = None,
+    override: Callable[[Settings], Settings] | None = None,
 ) -> CheckRun:
     """Discover and analyse every migration under `paths`.
 
     `select_files` narrows the discovered files (since-revision, diff-base) before analysis.
+    `force_migration` applies to files named in `paths` only: folders are still searched
+    for migrations. Files that `include`/`exclude` reject are skipped, named or not.
     """
     found = discover(paths)
-    cache = SettingsCache(config_file, base_settings)
+    cache = SettingsCache(config_file, base_settings, override=override)
     if select_files is not None:
         found = select_files(found, cache)
+    named = {p.resolve() for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems))
     for path, project in found.files:
-        checked = check_file(path, project, cache.for_path(path), force_migration=force_migration)
+        settings = cache.for_path(path)
+        if not settings.accepts_path(path):
+            continue
+        forced = force_migration and path.resolve() in named
+        checked = check_file(path, project, settings, force_migration=forced)
         if checked.result.is_migration or checked.result.error:
             run.files.append(checked)
     run.config_problems = cache.problems()
     return run
+
+
+def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> None:
+    """Add project-wide findings (the revision graph's) to their files.
+
+    Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
+    `# noqa` does not: these findings are about the project, not a line.
+    """
+    by_path = {cf.result.path.resolve(): cf for cf in run.files}
+    for path, findings in extra.items():
+        checked = by_path.get(path.resolve())
+        if checked is None:
+            continue
+        settings = checked.settings
+        enabled = settings.enabled_codes()
+        kept = [
+            replace(f, severity=settings.severity_of(f.code)) for f in findings if f.code in enabled
+        ]
+        checked.result.findings.extend(kept)
+        checked.result.findings.sort(key=lambda f: (f.range, f.code))

@@ -7,6 +7,9 @@ key, and the default is used. The editor's settings are merged under the project
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -56,6 +59,20 @@ class Settings:
             codes -= expand_selector(sel)
         return codes
 
+    def accepts_path(self, path: Path) -> bool:
+        """Whether `include`/`exclude` let `path` be checked.
+
+        Globs are relative to the folder holding the config file (the current folder when
+        there is none); see `path_matches`. With `include` set, only matching files are
+        checked; a file matching `exclude` never is.
+        """
+        if not self.include and not self.exclude:
+            return True
+        base = self.source.parent if self.source else Path.cwd()
+        if self.include and not any(path_matches(path, g, base) for g in self.include):
+            return False
+        return not any(path_matches(path, g, base) for g in self.exclude)
+
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
 
@@ -75,6 +92,57 @@ class Settings:
 
 _FIELDS = ("select", "ignore", "severity", "dialect", "scripts_dir", "transaction",
            "include", "exclude", "since_revision", "diff_base")  # fmt: skip
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore-like globs: `*` and `?` stay within a folder, `**` spans folders."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and "]" in pattern[i + 1 :]:
+            end = pattern.index("]", i + 1)
+            body = pattern[i + 1 : end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+            continue
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def path_matches(path: Path, pattern: str, base: Path) -> bool:
+    """Does `pattern` match `path` (relative to `base`) or one of its parent folders?
+
+    A pattern without `/` matches a file or folder name at any depth (`legacy_*.py`);
+    one with `/` is anchored at `base` (`alembic/versions/2019_*`). Matching a folder
+    matches everything below it.
+    """
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(base))
+    except ValueError:
+        return False
+    parts = rel.as_posix().split("/")
+    pat = pattern.strip().replace("\\", "/").removeprefix("./").rstrip("/")
+    if not pat:
+        return False
+    regex = _glob_regex(pat)
+    if "/" not in pat:
+        return any(regex.match(part) for part in parts)
+    return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts) + 1))
 
 
 def _str_list(value: Any) -> tuple[str, ...]:
@@ -143,7 +211,9 @@ _KEYS = {
 }
 
 
-def settings_from_mapping(table: Mapping[str, Any], source: str, path: Path | None = None) -> Settings:
+def settings_from_mapping(
+    table: Mapping[str, Any], source: str, path: Path | None = None
+) -> Settings:
     """Validate a `[tool.ddlguard]`-shaped mapping; bad keys become problems, defaults stay."""
     values: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
@@ -151,7 +221,10 @@ def settings_from_mapping(table: Mapping[str, Any], source: str, path: Path | No
         norm = key.replace("_", "-")
         spec = _KEYS.get(norm)
         if spec is None:
-            problems.append(ConfigProblem(source, key, "unknown key"))
+            close = difflib.get_close_matches(norm, list(_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            known = ", ".join(_KEYS)
+            problems.append(ConfigProblem(source, key, f"unknown key{hint}; known keys: {known}"))
             continue
         attr, parse = spec
         try:
@@ -184,21 +257,30 @@ def _has_tool_table(pyproject: Path) -> bool:
 
 
 def load_settings(config_file: Path) -> Settings:
-    """Read one config file. An unreadable or invalid file gives defaults plus a problem."""
+    """Read one config file. An unreadable or invalid file gives defaults plus a problem.
+
+    In `ddlguard.toml` the keys sit at the top level (or under `[tool.ddlguard]`); in
+    pyproject.toml under `[tool.ddlguard]`.
+    """
     source = str(config_file)
     try:
         data = tomllib.loads(config_file.read_text("utf-8"))
     except OSError as exc:
-        return Settings(problems=(ConfigProblem(source, "-", f"cannot read: {exc.strerror}"),))
+        problem = ConfigProblem(source, "-", f"cannot read: {exc.strerror or exc}; using defaults")
+        return Settings(source=config_file, problems=(problem,))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return Settings(problems=(ConfigProblem(source, "-", f"invalid TOML: {exc}"),))
+        problem = ConfigProblem(source, "-", f"invalid TOML: {exc}; using defaults")
+        return Settings(source=config_file, problems=(problem,))
+    tool = data.get("tool")
     if config_file.name == "pyproject.toml":
-        tool = data.get("tool", {})
         table = tool.get("ddlguard", {}) if isinstance(tool, dict) else {}
+    elif isinstance(tool, dict) and "ddlguard" in tool:
+        table = tool["ddlguard"]
     else:
-        table = data.get("tool", {}).get("ddlguard", data) if "tool" in data else data
+        table = data
     if not isinstance(table, dict):
-        return Settings(problems=(ConfigProblem(source, "tool.ddlguard", "expected a table"),))
+        problem = ConfigProblem(source, "tool.ddlguard", "expected a table; using defaults")
+        return Settings(source=config_file, problems=(problem,))
     return settings_from_mapping(table, source, config_file)
 
 

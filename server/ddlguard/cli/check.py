@@ -1,0 +1,211 @@
+"""`ddlguard check`: arguments → settings → run → optional fixes → report → exit code.
+
+Exit codes (design section 5): 0 no finding at or above error, 1 findings, 2 the run could
+not proceed (usage, a missing PATH or --config file, a scripts-dir outside the project root).
+Everything about a single file (unreadable, undecodable, a syntax error, even an engine bug)
+is a DG000 finding on that file, and the other files are still checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import TextIO
+
+from ddlguard.cli.formats import UnknownFormat, display_path, get_writer
+from ddlguard.model import Severity
+from ddlguard.project import ConfigError, Discovery
+from ddlguard.rules import expand_selector
+from ddlguard.runner import CheckRun, SettingsCache, check_paths, merge_project_findings
+from ddlguard.settings import ConfigProblem, Settings
+
+
+class UsageError(Exception):
+    """Stops the run with exit 2 and one line on stderr."""
+
+
+def _optional(module: str) -> ModuleType | None:
+    """A sibling feature module, or None while it is not part of this build."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+
+
+def _codes(flag: str, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = tuple(s.strip() for s in value.split(",") if s.strip())
+    for item in items:
+        try:
+            expand_selector(item)
+        except ValueError:
+            raise UsageError(f"{flag}: unknown rule code or prefix {item!r}") from None
+    return items
+
+
+def cli_override(args: argparse.Namespace) -> Callable[[Settings], Settings] | None:
+    """--select and --ignore over the config, as ruff does.
+
+    `--select` replaces the configured selection (and its `ignore`); `--ignore` adds to
+    whatever is selected.
+    """
+    select = _codes("--select", args.select)
+    ignore = _codes("--ignore", args.ignore)
+    if select is None and ignore is None:
+        return None
+
+    def apply(settings: Settings) -> Settings:
+        new_select = settings.select if select is None else select
+        base_ignore = settings.ignore if select is None else ()
+        return replace(settings, select=new_select, ignore=base_ignore + (ignore or ()))
+
+    return apply
+
+
+def _selector(
+    args: argparse.Namespace, cwd: Path
+) -> Callable[[Discovery, SettingsCache], Discovery] | None:
+    selection = _optional("ddlguard.selection")
+    if selection is None:
+        if args.since_revision or args.diff_base:
+            raise UsageError("--since-revision and --diff-base are not available in this build")
+        return None
+    make: Callable[..., Callable[[Discovery, SettingsCache], Discovery]]
+    make = selection.make_selector
+    return make(args.since_revision, args.diff_base, cwd)
+
+
+def _check_scripts_dirs(run: CheckRun, cwd: Path) -> None:
+    """A scripts-dir outside its project root stops the run: fixes could write anywhere."""
+    seen: set[tuple[Path, str | None]] = set()
+    for cf in run.files:
+        key = (cf.project.root, cf.settings.scripts_dir)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            cf.project.scripts_dir(cf.settings.scripts_dir)
+        except ConfigError as exc:
+            source = cf.settings.source
+            where = f"{display_path(source, cwd)}: " if source else ""
+            raise UsageError(f"{where}{exc}") from None
+
+
+def _add_project_checks(run: CheckRun, paths: list[Path]) -> None:
+    graph = _optional("ddlguard.graph")
+    if graph is not None:
+        merge_project_findings(run, graph.check_graph(run.files))
+    data_scripts = _optional("ddlguard.data_scripts")
+    if data_scripts is not None:
+        run.files.extend(data_scripts.check_data_scripts(run, paths))
+
+
+def _show_unused_noqa(run: CheckRun) -> None:
+    noqa = importlib.import_module("ddlguard.analysis.noqa")
+    finder = getattr(noqa, "unused_noqa", None)
+    if finder is None:
+        raise UsageError("--show-unused-noqa is not available in this build")
+    for cf in run.files:
+        if cf.source is not None and cf.result.error is None:
+            cf.result.findings.extend(finder(cf.result.findings, cf.source, cf.settings))
+            cf.result.findings.sort(key=lambda f: (f.range, f.code))
+
+
+def _apply_fixes(run: CheckRun, args: argparse.Namespace, out: TextIO) -> CheckRun:
+    fixing = _optional("ddlguard.cli.fixing")
+    if fixing is None:
+        raise UsageError("--fix, --unsafe-fixes and --diff are not available in this build")
+    fixed: CheckRun = fixing.run_fixes(
+        run, unsafe=bool(args.unsafe_fixes), diff_only=bool(args.diff), out=out
+    )
+    return fixed
+
+
+def _config_line(problem: ConfigProblem, cwd: Path) -> str:
+    source = problem.source
+    if source != "editor settings":
+        source = display_path(Path(source), cwd)
+    return f"warning: {source}: {problem.key}: {problem.message}"
+
+
+def _problem_line(problem: str, cwd: Path) -> str:
+    return f"warning: {problem.replace(str(cwd) + os.sep, '')}"
+
+
+def exit_code(run: CheckRun, exit_zero: bool) -> int:
+    failing = any(f.severity >= Severity.ERROR for cf in run.files for f in cf.result.findings)
+    return 1 if failing and not exit_zero else 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """The `check` subcommand; returns the process exit code."""
+    cwd = Path.cwd()
+    try:
+        return _run(args, cwd)
+    except UsageError as exc:
+        sys.stderr.write(f"ddlguard: error: {exc}\n")
+        return 2
+    except BrokenPipeError:  # `ddlguard check | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        if os.environ.get("DDLGUARD_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"ddlguard: internal error: {type(exc).__name__}: {exc} "
+            "(set DDLGUARD_DEBUG=1 for a traceback)\n"
+        )
+        return 2
+
+
+def _run(args: argparse.Namespace, cwd: Path) -> int:
+    paths = [Path(p) for p in (args.paths or ["."])]
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file or directory")
+    config = Path(args.config) if args.config else None
+    if config is not None and not config.is_file():
+        raise UsageError(f"--config {config}: no such file")
+    try:
+        writer = get_writer(args.format)
+    except UnknownFormat as exc:
+        raise UsageError(str(exc)) from None
+    fixing = bool(args.fix or args.unsafe_fixes or args.diff)
+    if fixing and _optional("ddlguard.cli.fixing") is None:
+        raise UsageError("--fix, --unsafe-fixes and --diff are not available in this build")
+
+    run = check_paths(
+        paths,
+        config_file=config,
+        force_migration=bool(args.force_migration),
+        select_files=_selector(args, cwd),
+        override=cli_override(args),
+    )
+    for problem in run.config_problems:
+        sys.stderr.write(_config_line(problem, cwd) + "\n")
+    for text in run.problems:
+        sys.stderr.write(_problem_line(text, cwd) + "\n")
+    _check_scripts_dirs(run, cwd)
+    _add_project_checks(run, paths)
+    if getattr(args, "show_unused_noqa", False):
+        _show_unused_noqa(run)
+    if fixing:
+        # with --diff stdout carries only the patch; the report of what remains goes to stderr
+        run = _apply_fixes(run, args, sys.stdout)
+        writer(run, sys.stderr if args.diff else sys.stdout, cwd=cwd)
+    else:
+        writer(run, sys.stdout, cwd=cwd)
+    if not run.files and not run.problems:
+        shown = ", ".join(display_path(p, cwd) for p in paths)
+        sys.stderr.write(f"warning: no Alembic migrations found under {shown}\n")
+    return exit_code(run, bool(args.exit_zero))

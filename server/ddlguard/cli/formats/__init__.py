@@ -1,0 +1,64 @@
+"""Report formats for `ddlguard check`: one module each, loaded only when chosen.
+
+Every module defines `write_report(run: CheckRun, out: TextIO, *, cwd: Path) -> None`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TextIO, cast
+
+from ddlguard.model import Finding
+from ddlguard.runner import CheckedFile, CheckRun
+
+Writer = Callable[..., None]  # write_report(run, out, *, cwd)
+
+FORMAT_MODULES = {
+    "text": "ddlguard.cli.formats.text",
+    "json": "ddlguard.cli.formats.json",
+    "github": "ddlguard.cli.formats.github",
+    "sarif": "ddlguard.cli.formats.sarif",
+}
+
+
+class UnknownFormat(Exception):
+    """The format is not known or its module is not available."""
+
+
+def get_writer(name: str) -> Writer:
+    """The `write_report` of format `name`, imported now (so the others never are)."""
+    module_name = FORMAT_MODULES.get(name)
+    if module_name is None:
+        raise UnknownFormat(f"unknown format {name!r} (use {', '.join(FORMAT_MODULES)})")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        raise UnknownFormat(f"format {name!r} is not available in this build") from None
+    return cast(Writer, module.write_report)
+
+
+def write(name: str, run: CheckRun, out: TextIO, *, cwd: Path) -> None:
+    get_writer(name)(run, out, cwd=cwd)
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """`path` relative to `cwd` when under it, else absolute; always with `/` separators."""
+    absolute = Path(os.path.normpath(os.path.join(cwd, path)))
+    try:
+        return absolute.relative_to(os.path.normpath(cwd)).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def sorted_findings(run: CheckRun, cwd: Path) -> Iterator[tuple[str, CheckedFile, Finding]]:
+    """Every finding with its display path, ordered by path, line, column, code."""
+    rows = [
+        (display_path(cf.result.path, cwd), cf, f) for cf in run.files for f in cf.result.findings
+    ]
+    rows.sort(key=lambda r: (r[0], r[2].range, r[2].code))
+    yield from rows
