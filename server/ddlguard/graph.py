@@ -1,0 +1,370 @@
+"""Revision-graph checks DG101-DG104, read statically from every migration of a project.
+
+The graph is only right when it is complete, so the files being checked are completed with
+the project's other version files read from disk (parsed, never imported): checking one file,
+a pre-commit batch or a `--diff-base` selection gives the same graph as checking them all.
+Findings go only to the files being checked, on the `revision`/`down_revision` lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ddlguard.analysis.migration import read_migration_info
+from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.model import Finding, MigrationInfo, Range
+from ddlguard.positions import split_lines, utf8_to_codepoints
+from ddlguard.project import Project, walk_files
+from ddlguard.rules import RULES
+from ddlguard.runner import CheckedFile
+
+_INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
+
+
+def read_info(path: Path) -> MigrationInfo | None:
+    """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable."""
+    key = path.resolve()
+    try:
+        st = key.stat()
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _INFO_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    info: MigrationInfo | None
+    try:
+        tree = ast.parse(key.read_bytes().decode("utf-8-sig"), filename=str(key))
+        info = read_migration_info(tree)
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+        info = None
+    _INFO_CACHE[key] = (stamp, info)
+    return info
+
+
+def project_key(project: Project) -> tuple[str, ...]:
+    """Files sharing version locations share one graph (one `Project` object per file is common)."""
+    dirs = sorted(str(d.resolve()) for d in project.version_dirs)
+    return tuple(dirs) if dirs else (str(project.root.resolve()),)
+
+
+@dataclass(slots=True)
+class Node:
+    """One migration file in the graph; `checked` when findings may be reported on it."""
+
+    path: Path
+    info: MigrationInfo
+    checked: CheckedFile | None = None
+
+
+@dataclass(slots=True)
+class Graph:
+    """A project's revision graph: parents by id, files by id, and whether it is complete."""
+
+    nodes: list[Node] = field(default_factory=list)
+    # files in the version locations that could not be read or parsed: heads and parents unknown
+    unreadable: int = 0
+
+    def by_revision(self) -> dict[str, list[Node]]:
+        out: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            if node.info.revision:
+                out.setdefault(node.info.revision, []).append(node)
+        return out
+
+    def labels(self) -> set[str]:
+        return {label for n in self.nodes for label in n.info.branch_labels}
+
+
+def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Graph:
+    """The graph of `checked` files (their current text) plus the project's other version files."""
+    graph = Graph()
+    seen: set[Path] = set()
+    for cf in checked:
+        key = cf.result.path.resolve()
+        seen.add(key)
+        if cf.result.info is None:
+            graph.unreadable += 1
+            continue
+        graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
+    for path in _version_files(project):
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
+        info = read_info(path)
+        if info is None:
+            graph.unreadable += 1
+        elif info.revision is not None:
+            graph.nodes.append(Node(path, info))
+    return graph
+
+
+def _version_files(project: Project | None) -> Iterator[Path]:
+    if project is None:
+        return
+    for vdir in project.version_dirs:
+        if vdir.is_dir():
+            yield from walk_files(vdir)
+
+
+def check_graph(files: list[CheckedFile]) -> dict[Path, list[Finding]]:
+    """DG101-DG104 for every project among `files`, keyed by each checked file's `result.path`."""
+    groups: dict[tuple[str, ...], list[CheckedFile]] = {}
+    for cf in files:
+        if cf.result.is_migration or cf.result.error:
+            groups.setdefault(project_key(cf.project), []).append(cf)
+    out: dict[Path, list[Finding]] = {}
+    for members in groups.values():
+        graph = build_graph(members, members[0].project)
+        for cf, findings in graph_findings(graph):
+            kept = _finalise(cf, findings)
+            if kept:
+                out.setdefault(cf.result.path, []).extend(kept)
+    return out
+
+
+def _finalise(cf: CheckedFile, findings: list[Finding]) -> list[Finding]:
+    """Selection, severity from the file's settings, then `# noqa`."""
+    enabled = cf.settings.enabled_codes()
+    kept = [
+        replace(f, severity=cf.settings.severity_of(f.code)) for f in findings if f.code in enabled
+    ]
+    if cf.source is not None:
+        kept = apply_noqa(kept, cf.source)
+    return sorted(kept, key=lambda f: (f.range, f.code))
+
+
+def graph_findings(graph: Graph) -> list[tuple[CheckedFile, list[Finding]]]:
+    """Raw findings (default severities, no noqa) for the checked nodes of one graph."""
+    by_rev = graph.by_revision()
+    # id(node) -> [(code, which assignment, message, statement)]
+    raw: dict[int, list[tuple[str, str, str, str]]] = {}
+
+    def add(node: Node, code: str, where: str, message: str, statement: str) -> None:
+        if node.checked is not None:
+            raw.setdefault(id(node), []).append((code, where, message, statement))
+
+    # DG103: one revision id, several files
+    for rev, nodes in by_rev.items():
+        if len(nodes) > 1:
+            for node in nodes:
+                others = ", ".join(_display(n.path) for n in nodes if n is not node)
+                add(node, "DG103", "revision", f"revision {rev!r} is also defined in {others}", rev)
+
+    # DG102: parents that name nothing (only when every file of the project could be read)
+    labels = graph.labels()
+    if graph.unreadable == 0:
+        for node in graph.nodes:
+            for parent in node.info.down_revisions:
+                if parent not in by_rev:
+                    add(
+                        node,
+                        "DG102",
+                        "down_revision",
+                        f"down_revision {parent!r} names no revision in this project",
+                        parent,
+                    )
+            for dep in node.info.depends_on:
+                if _resolve_dependency(dep, by_rev, labels) is None:
+                    add(
+                        node,
+                        "DG102",
+                        "depends_on",
+                        f"depends_on {dep!r} names no revision or branch label in this project",
+                        dep,
+                    )
+
+    # DG104: cycles through down_revision/depends_on
+    edges = {rev: _parents(nodes[0].info, by_rev, labels) for rev, nodes in by_rev.items()}
+    for cycle in strongly_connected(edges):
+        members = ", ".join(repr(rev) for rev in cycle)
+        for rev in cycle:
+            for node in by_rev[rev]:
+                add(
+                    node,
+                    "DG104",
+                    "down_revision",
+                    f"revision {rev!r} is part of a cycle of revisions {members}",
+                    rev,
+                )
+
+    # DG101: several heads whose branch labels do not say the split is intended
+    if graph.unreadable == 0:
+        for node, heads in _unintended_heads(graph, by_rev):
+            others = ", ".join(repr(h) for h in heads if h != node.info.revision)
+            add(
+                node,
+                "DG101",
+                "revision",
+                f"revision {node.info.revision!r} is one of {len(heads)} heads (also {others}); "
+                "merge them with `alembic merge heads` or give each branch a branch label",
+                str(node.info.revision),
+            )
+
+    result: list[tuple[CheckedFile, list[Finding]]] = []
+    for node in graph.nodes:
+        entries = raw.get(id(node))
+        if entries and node.checked is not None:
+            result.append((node.checked, [_finding(node.checked, *e) for e in entries]))
+    return result
+
+
+def _display(path: Path) -> str:
+    return path.name
+
+
+def _parents(info: MigrationInfo, by_rev: dict[str, list[Node]], labels: set[str]) -> list[str]:
+    out = [p for p in info.down_revisions if p in by_rev]
+    for dep in info.depends_on:
+        resolved = _resolve_dependency(dep, by_rev, labels)
+        if resolved is not None and resolved in by_rev:
+            out.append(resolved)
+    return out
+
+
+def _resolve_dependency(dep: str, by_rev: dict[str, list[Node]], labels: set[str]) -> str | None:
+    """Alembic resolves `depends_on` by id, unique id prefix or branch label."""
+    if dep in by_rev or dep in labels:
+        return dep
+    matches = [rev for rev in by_rev if rev.startswith(dep)]
+    return matches[0] if len(dep) >= 4 and len(matches) == 1 else None
+
+
+def strongly_connected(edges: dict[str, list[str]]) -> list[list[str]]:
+    """Cycles as Tarjan's strongly connected components (size > 1, or a self-loop), iteratively."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    counter = 0
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            children = edges.get(node, [])
+            if i < len(children):
+                work.append((node, i + 1))
+                child = children[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1 or node in edges.get(node, []):
+                    cycles.append(sorted(component))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return cycles
+
+
+def _unintended_heads(graph: Graph, by_rev: dict[str, list[Node]]) -> list[tuple[Node, list[str]]]:
+    """Heads not told apart by a branch label; one unlabelled head (the trunk) is fine."""
+    named = {p for n in graph.nodes for p in n.info.down_revisions}
+    heads = sorted(rev for rev in by_rev if rev not in named)
+    if len(heads) < 2:
+        return []
+    lineage = {h: _lineage_labels(h, by_rev) for h in heads}
+    undistinguished = [
+        h
+        for h in heads
+        if not any(all(lbl not in lineage[o] for o in heads if o != h) for lbl in lineage[h])
+    ]
+    if len(undistinguished) < 2:
+        return []
+    return [(node, heads) for h in undistinguished for node in by_rev[h]]
+
+
+def _lineage_labels(head: str, by_rev: dict[str, list[Node]]) -> set[str]:
+    """Branch labels on `head` and its ancestors (down_revision only)."""
+    labels: set[str] = set()
+    todo, seen = [head], set()
+    while todo:
+        rev = todo.pop()
+        if rev in seen or rev not in by_rev:
+            continue
+        seen.add(rev)
+        info = by_rev[rev][0].info
+        labels.update(info.branch_labels)
+        todo.extend(info.down_revisions)
+    return labels
+
+
+_ASSIGN = {
+    name: re.compile(rf"^{name}\s*(?::[^=]*)?=")
+    for name in ("revision", "down_revision", "depends_on")
+}
+
+
+def _finding(cf: CheckedFile, code: str, where: str, message: str, statement: str) -> Finding:
+    rng = assignment_range(cf.source, where) if cf.source is not None else None
+    if rng is None:
+        rng = Range.of(1, 0, 1, 0)
+    return Finding(
+        code=code,
+        message=message,
+        severity=RULES[code].severity,
+        range=rng,
+        statement_range=rng,
+        fix=None,
+        data={
+            "kind": "graph",
+            "phase": None,
+            "function": None,
+            "statement": statement,
+            "sql": None,
+            "movable": False,
+        },
+    )
+
+
+def assignment_range(source: str, name: str) -> Range | None:
+    """The module-level `name = ...` statement (all its lines), else None. Columns in code points."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return _regex_range(source, name)
+    found: ast.stmt | None = None
+    for stmt in tree.body:
+        targets = (
+            stmt.targets
+            if isinstance(stmt, ast.Assign)
+            else [stmt.target]
+            if isinstance(stmt, ast.AnnAssign)
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            found = stmt
+    if found is None or found.end_lineno is None or found.end_col_offset is None:
+        return None
+    lines = split_lines(source)
+    start_col = utf8_to_codepoints(lines[found.lineno - 1], found.col_offset)
+    end_col = utf8_to_codepoints(lines[found.end_lineno - 1], found.end_col_offset)
+    return Range.of(found.lineno, start_col, found.end_lineno, end_col)
+
+
+def _regex_range(source: str, name: str) -> Range | None:
+    for number, line in enumerate(split_lines(source), start=1):
+        if _ASSIGN[name].match(line):
+            return Range.of(number, 0, number, len(line.rstrip()))
+    return None
