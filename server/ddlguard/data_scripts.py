@@ -1,0 +1,187 @@
+"""DG401: schema changes (DDL) inside a `scripts/sql` data script, the mirror of DG001.
+
+Scripts are read with the same SQL machinery as migrations (`ddlguard.sql.classify_sql`).
+Transaction and session control (`BEGIN`, `COMMIT`, `SET`, ...) is fine, and so is a
+`CREATE TEMP TABLE` used to stage rows: it disappears with the session. Suppression uses SQL
+comments: `-- noqa: DG401` at the end of the statement's first or last line, or
+`-- ddlguard: noqa` on a line of its own to skip the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ddlguard.model import FileResult, Finding, Range
+from ddlguard.project import (
+    ConfigError,
+    Project,
+    find_projects,
+    read_alembic_ini,
+    read_pyproject_alembic,
+    walk_files,
+)
+from ddlguard.runner import CheckedFile, CheckRun, read_source
+from ddlguard.settings import Settings, settings_for
+from ddlguard.sql import SqlStatement, StatementKind, classify_sql
+
+_TEMP_TABLE = re.compile(r"^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b", re.I)
+_NOQA = re.compile(r"--\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
+_FILE_NOQA = re.compile(r"^\s*--\s*ddlguard:\s*noqa\s*$", re.I | re.M)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and 0-based code-point column of a string offset."""
+    index = bisect.bisect_right(starts, offset) - 1
+    return index + 1, offset - starts[index]
+
+
+def _is_schema_change(stmt: SqlStatement) -> bool:
+    if stmt.kind is StatementKind.DDL:
+        return not _TEMP_TABLE.match(stmt.text)
+    # CREATE TABLE ... AS SELECT fills a table, but the new table is a schema change
+    return stmt.verb == "CREATE TABLE AS" and not _TEMP_TABLE.match(stmt.text)
+
+
+def _suppressed(lines: list[str], first: int, last: int) -> bool:
+    for number in {first, last}:
+        m = _NOQA.search(lines[number - 1])
+        if m and (m.group("codes") is None or "DG401" in m.group("codes").upper()):
+            return True
+    return False
+
+
+def analyze_sql_script(text: str, path: Path, settings: Settings, dialect: str) -> FileResult:
+    """DG401 for one data script's text. Pure: the language server calls it for open `.sql` files."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    result = FileResult(path=path, findings=[], is_migration=False)
+    if not settings.is_enabled("DG401") or _FILE_NOQA.search(text):
+        return result
+    starts = _line_starts(text)
+    lines = _LINE_BREAK.split(text)
+    for stmt in classify_sql(text, dialect):
+        if not _is_schema_change(stmt):
+            continue
+        line, col = _position(starts, stmt.start)
+        end_line, end_col = _position(starts, stmt.end)
+        if _suppressed(lines, line, end_line):
+            continue
+        rng = Range.of(line, col, end_line, end_col)
+        result.findings.append(
+            Finding(
+                code="DG401",
+                message=f"{stmt.describe()} in a data script: schema changes belong in an "
+                "Alembic migration",
+                severity=settings.severity_of("DG401"),
+                range=rng,
+                statement_range=rng,
+                fix=None,
+                data={
+                    "kind": "script",
+                    "phase": None,
+                    "function": None,
+                    "statement": stmt.describe(),
+                    "sql": stmt.text,
+                    "movable": False,
+                },
+            )
+        )
+    return result
+
+
+def _scripts_dir(project: Project, settings: Settings) -> Path | None:
+    try:
+        return project.scripts_dir(settings.scripts_dir)
+    except ConfigError:  # reported by the CLI before we get here
+        return None
+
+
+def _check_script(path: Path, project: Project, settings: Settings) -> CheckedFile:
+    source, failed = read_source(path)
+    if failed is not None:
+        # a script that cannot be read is reported like an unreadable migration
+        return CheckedFile(replace(failed, is_migration=False), project, settings, None)
+    assert source is not None
+    result = analyze_sql_script(source, path, settings, project.dialect(settings.dialect))
+    return CheckedFile(result, project, settings, source)
+
+
+def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile]:
+    """DG401 for the `.sql` files of every project's scripts dir under `paths`.
+
+    Projects come from the run's migrations and from the Alembic configs under `paths`. A
+    script is checked when it lies under a folder in `paths` or is named there, so checking
+    one migration (a pre-commit run) does not report every script of its project.
+    Settings are those of the project's migrations in this run (with command-line flags),
+    else the nearest config file's. Only files with findings or errors are returned.
+    """
+    projects: dict[Path, tuple[Project, Settings]] = {}
+    for cf in run.files:
+        projects.setdefault(cf.project.root.resolve(), (cf.project, cf.settings))
+    for top in paths:
+        if top.is_dir():
+            for project in find_projects(top):
+                projects.setdefault(project.root.resolve(), (project, settings_for(project.root)))
+    explicit = [p for p in paths if p.is_file() and p.suffix.lower() == ".sql"]
+
+    targets: dict[Path, tuple[Path, Project, Settings]] = {}
+    for project, settings in projects.values():
+        folder = _scripts_dir(project, settings)
+        if folder is None or not folder.is_dir():
+            continue
+        for script in walk_files(folder, (".sql",)):
+            if any(
+                top.is_dir() and script.resolve().is_relative_to(top.resolve()) for top in paths
+            ):
+                targets.setdefault(
+                    script.resolve(), (_display_like(script, paths), project, settings)
+                )
+    for script in explicit:
+        owner = _owner(script, [p for p, _ in projects.values()])
+        if owner is not None:
+            project = owner[0]
+            settings = projects.get(project.root.resolve(), (project, settings_for(script)))[1]
+            targets.setdefault(script.resolve(), (script, project, settings))
+
+    checked = [_check_script(*targets[key]) for key in sorted(targets)]
+    return [cf for cf in checked if cf.result.findings or cf.result.error]
+
+
+def _owner(script: Path, known: list[Project]) -> tuple[Project, Path] | None:
+    """The project whose scripts dir holds `script`: a known one, else an Alembic config above it."""
+    resolved = script.resolve()
+    candidates = list(known)
+    for folder in resolved.parents:
+        ini = folder / "alembic.ini"
+        if ini.is_file():
+            candidates.append(read_alembic_ini(ini))
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            project = read_pyproject_alembic(pyproject)
+            if project is not None:
+                candidates.append(project)
+    for project in candidates:
+        target = _scripts_dir(project, settings_for(script))
+        if target is not None and resolved.is_relative_to(target):
+            return project, target
+    return None
+
+
+def _display_like(found: Path, paths: Sequence[Path]) -> Path:
+    """Relative to a relative PATH argument that holds it, so reports read like the migrations'."""
+    for top in paths:
+        if top.is_dir() and not top.is_absolute():
+            try:
+                return top / found.resolve().relative_to(top.resolve())
+            except ValueError:
+                continue
+    return found
