@@ -7,6 +7,7 @@ selection from settings → `# noqa`. Every adapter calls `analyze_source`.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from ddlguard.analysis.migration import looks_like_migration, read_migration_inf
 from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.hygiene import check_hygiene
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
-from ddlguard.rules import RULES
 from ddlguard.project import looks_like_migration_text
+from ddlguard.rules import RULES
 from ddlguard.settings import Settings
 
 _DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
@@ -36,6 +37,22 @@ def parse_error(path: Path, message: str, line: int = 1, col: int = 0) -> FileRe
         fix=_DG000_FIX,
     )
     return FileResult(path=path, findings=[finding], is_migration=True, error=message)
+
+
+def _parse_quietly(source: str, path: Path) -> ast.Module:
+    """`ast.parse` without its SyntaxWarning/DeprecationWarning (`x is 1`, `"\\d"`): the
+    user's code is not ours to lint, and a warning on stderr would pollute every CLI run."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, filename=str(path))
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for DG000: the parser's RecursionError and MemoryError often carry no text."""
+    if isinstance(exc, RecursionError | MemoryError):
+        return "too deeply nested"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 def analyze_source(
@@ -63,15 +80,14 @@ def analyze_source(
     if source.startswith("\ufeff"):
         source = source[1:]
     try:
-        tree = ast.parse(source, filename=str(path))
+        tree = _parse_quietly(source, path)
     except SyntaxError as exc:
         if not (in_version_dir or force_migration or looks_like_migration_text(source)):
             return FileResult(path=path, findings=[], is_migration=False)
         line = exc.lineno or 1
         return parse_error(path, f"syntax error: {exc.msg}", line, max((exc.offset or 1) - 1, 0))
     except (ValueError, RecursionError, MemoryError) as exc:
-        reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
-        return parse_error(path, f"cannot parse: {reason}")
+        return parse_error(path, f"cannot parse: {_reason(exc)}")
     if not (in_version_dir or force_migration or looks_like_migration(tree)):
         return FileResult(path=path, findings=[], is_migration=False)
     info = read_migration_info(tree)
@@ -80,9 +96,7 @@ def analyze_source(
     except RecursionError:
         return parse_error(path, "cannot analyse: too deeply nested")
     enabled = settings.enabled_codes()
-    findings = [
-        replace(f, severity=settings.severity_of(f.code)) for f in raw if f.code in enabled
-    ]
+    findings = [replace(f, severity=settings.severity_of(f.code)) for f in raw if f.code in enabled]
     findings = apply_noqa(findings, source)
     findings.sort(key=lambda f: (f.range, f.code))
     return FileResult(path=path, findings=findings, is_migration=True, info=info)
