@@ -1,0 +1,1 @@
+"""The billing service (only its models matter to the example)."""
