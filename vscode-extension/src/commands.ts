@@ -3,11 +3,17 @@
  * its move-all code action and applies it; "Check Workspace" asks it to scan every migration.
  */
 import * as vscode from "vscode";
-import { ExecuteCommandRequest } from "vscode-languageclient/node";
+import {
+  CodeAction,
+  CodeActionParams,
+  CodeActionRequest,
+  CodeActionResolveRequest,
+  CodeActionTriggerKind,
+  Command,
+  ExecuteCommandRequest,
+} from "vscode-languageclient/node";
+import { pickMoveAll } from "./core/actions";
 import type { ServerManager } from "./server";
-
-/** Code action kind of the server's move actions; the per-finding move is a `quickfix`. */
-export const MOVE_KIND = vscode.CodeActionKind.Refactor.append("move").append("ddlguard");
 
 /** Server commands (workspace/executeCommand) that rescan the workspace, in order of preference. */
 export const SCAN_COMMANDS = ["ddlguard.server.checkWorkspace", "ddlguard.scanWorkspace"];
@@ -16,39 +22,57 @@ function isFileMigrationEditor(editor: vscode.TextEditor | undefined): editor is
   return editor !== undefined && editor.document.uri.scheme === "file" && editor.document.languageId === "python";
 }
 
+/**
+ * Asks the server for its code actions over the whole file (with every ddlguard diagnostic of
+ * the file as context, `data` included), picks the move-all one, resolves its edit lazily when
+ * needed and applies it as one WorkspaceEdit (one undo).
+ */
 export async function moveAllInActiveFile(manager: ServerManager, output: vscode.LogOutputChannel): Promise<boolean> {
   const editor = vscode.window.activeTextEditor;
   if (!isFileMigrationEditor(editor)) {
     void vscode.window.showInformationMessage("ddlguard: open a migration file to move its data operations.");
     return false;
   }
-  if (!manager.languageClient) {
+  const client = manager.languageClient;
+  if (!client) {
     void vscode.window.showWarningMessage("ddlguard: the language server is not running.");
     return false;
   }
   const doc = editor.document;
-  const whole = new vscode.Range(0, 0, doc.lineCount, 0);
-  // Ask every provider (ours is the server) for the move kind and resolve up to 10 edits lazily.
-  const actions =
-    (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", doc.uri, whole, MOVE_KIND.value, 10)) ??
-    [];
-  const moves = actions.filter((a) => a.kind !== undefined && MOVE_KIND.contains(a.kind));
-  const action = moves.find((a) => /\ball\b/i.test(a.title)) ?? (moves.length === 1 ? moves[0] : undefined);
+  const diagnostics = vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === "ddlguard");
+  if (diagnostics.length === 0) {
+    void vscode.window.showInformationMessage("ddlguard: this file has no data operations to move.");
+    return false;
+  }
+  const params: CodeActionParams = {
+    textDocument: { uri: client.code2ProtocolConverter.asUri(doc.uri) },
+    range: client.code2ProtocolConverter.asRange(new vscode.Range(0, 0, doc.lineCount, 0)),
+    context: { diagnostics: await client.code2ProtocolConverter.asDiagnostics(diagnostics), triggerKind: CodeActionTriggerKind.Invoked },
+  };
+  const listed = (await client.sendRequest(CodeActionRequest.type, params)) ?? [];
+  const actions = listed.filter((a): a is CodeAction => !Command.is(a));
+  let action = pickMoveAll(actions);
   if (!action) {
-    output.info(`move all: no ${MOVE_KIND.value} action for ${doc.uri.fsPath} (got: ${actions.map((a) => a.title).join("; ") || "none"})`);
+    output.info(`move all: no move action for ${doc.uri.fsPath} (got: ${actions.map((a) => a.title).join("; ") || "none"})`);
     void vscode.window.showInformationMessage("ddlguard: no data operation in this file can be moved automatically.");
     return false;
   }
-  if (action.disabled) {
-    void vscode.window.showInformationMessage(`ddlguard: ${action.disabled.reason}`);
-    return false;
+  const provider = client.initializeResult?.capabilities.codeActionProvider;
+  if (!action.edit && typeof provider === "object" && provider.resolveProvider) {
+    action = await client.sendRequest(CodeActionResolveRequest.type, action);
   }
-  if (action.edit && !(await vscode.workspace.applyEdit(action.edit))) {
-    void vscode.window.showErrorMessage("ddlguard: VS Code could not apply the move.");
-    return false;
+  if (action.edit) {
+    const edit = await client.protocol2CodeConverter.asWorkspaceEdit(action.edit);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage("ddlguard: VS Code could not apply the move.");
+      return false;
+    }
   }
   if (action.command) {
-    await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
+    await client.sendRequest(ExecuteCommandRequest.type, {
+      command: action.command.command,
+      arguments: action.command.arguments,
+    });
   }
   output.info(`move all: applied "${action.title}" to ${doc.uri.fsPath}`);
   return true;
