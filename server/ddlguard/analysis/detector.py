@@ -1,11 +1,381 @@
-"""Placeholder until the detector lands: finds nothing."""
+"""DG001 to DG006: every call in a migration that sends a data operation to the database.
+
+One finding per executing call (`op.execute(...)`, `conn.execute(...)`, `session.add(...)`,
+`op.bulk_insert(...)`). What the call executes is found by abstract evaluation (`evaluate`),
+SQL text is classified by `ddlguard.sql.classify_sql` for the dialect, and each finding says
+which migration function runs it (`reach`) and whether the fix can move it (`renderable`).
+"""
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
+from typing import Any
 
-from ddlguard.model import Finding
+from ddlguard.analysis.evaluate import Evaluator, describe, span
+from ddlguard.analysis.reach import phases
+from ddlguard.analysis.renderable import why_not_bulk_insert, why_not_core
+from ddlguard.analysis.scope import Index, Scope
+from ddlguard.analysis.values import (
+    CONN,
+    CONTEXT,
+    OP,
+    SESSION,
+    Api,
+    CoreDml,
+    CoreSelect,
+    Module,
+    Text,
+    TextClause,
+    Unknown,
+    Value,
+)
+from ddlguard.model import Applicability, Finding, FixHint, Range
+from ddlguard.positions import split_lines, utf8_to_codepoints
+from ddlguard.rules import RULES
+from ddlguard.sql import SqlStatement, StatementKind, classify_sql
+
+EXEC_METHODS = frozenset({"execute", "exec_driver_sql", "scalar", "scalars", "executemany"})
+ROW_METHODS = frozenset({"scalar", "scalars"})
+ORM_METHODS = frozenset(
+    {
+        "query",
+        "add",
+        "add_all",
+        "merge",
+        "delete",
+        "flush",
+        "commit",
+        "execute",
+        "scalar",
+        "scalars",
+        "get",
+    }
+)
+_SQL_KEYWORDS = ("statement", "sqltext", "sql", "object_", "clause", "operation")
+_OWN_KEYWORDS = frozenset({*_SQL_KEYWORDS, "execution_options"})
+
+RUN_TIME = "the SQL is built at run time"
+RESULT_USED = "its result is used"
+PARAMETERS = "its parameters are bound at run time"
+SEVERAL = "the SQL has several possible values"
+BOTH_PHASES = "it runs in both upgrade() and downgrade()"
 
 
 def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> list[Finding]:
-    return []
+    """The data-operation findings of one parsed migration, in source order."""
+    return _Detector(tree, source, dialect).run()
+
+
+@dataclass(slots=True)
+class _Executed:
+    """What one executing call sends, sorted by what it means for the rules."""
+
+    dml: list[tuple[Text, list[SqlStatement]]] = field(default_factory=list)
+    core: list[CoreDml] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    reads: list[tuple[str, bool]] = field(default_factory=list)  # (statement, locking)
+    alternatives: int = 0
+    bound: bool = False
+
+
+class _Detector:
+    def __init__(self, tree: ast.Module, source: str, dialect: str) -> None:
+        self.lines = split_lines(source)
+        self.dialect = dialect
+        self.index = Index(tree)
+        self.ev = Evaluator(self.index)
+        self.phases = phases(self.index)
+        self._by_span: dict[tuple[int, int, int, int], ast.Call] | None = None
+
+    def run(self) -> list[Finding]:
+        findings: list[Finding] = []
+        for call in self.index.calls:
+            finding = self._check(call)
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    # -- which calls execute ---------------------------------------------------------------
+
+    def _check(self, call: ast.Call) -> Finding | None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            receivers = self.ev.eval(func.value)
+            if OP in receivers and method == "bulk_insert":
+                return self._bulk_insert(call)
+            if (OP in receivers or CONTEXT in receivers) and method == "execute":
+                return self._executed(call, method)
+            if CONN in receivers and method in EXEC_METHODS:
+                return self._executed(call, method)
+            if SESSION in receivers and method in ORM_METHODS:
+                return self._orm(call, method)
+            if method in EXEC_METHODS and not any(isinstance(r, Api) for r in receivers):
+                # an unknown object executing a SQLAlchemy construct is a connection
+                arg = _sql_argument(call)
+                if arg is not None and any(
+                    isinstance(v, (TextClause, CoreDml, CoreSelect)) for v in self.ev.eval(arg)
+                ):
+                    return self._executed(call, method)
+            return None
+        for callee in self.ev.eval(func):
+            if isinstance(callee, Module):
+                if callee.path == "alembic.op.bulk_insert":
+                    return self._bulk_insert(call)
+                if callee.path in ("alembic.op.execute", "alembic.context.execute"):
+                    return self._executed(call, "execute")
+        return None
+
+    # -- the rules -------------------------------------------------------------------------
+
+    def _executed(self, call: ast.Call, method: str) -> Finding | None:
+        arg = _sql_argument(call)
+        if arg is None:
+            return None
+        sent = self._classify(self.ev.eval(arg))
+        sent.bound = (
+            sent.bound
+            or len(call.args) > 1
+            or any(k.arg not in _OWN_KEYWORDS for k in call.keywords)
+        )
+        used = method in ROW_METHODS or self._result_used(call)
+        if sent.dml:
+            return self._dml(call, sent)
+        if sent.core:
+            return self._core(call, sent)
+        if sent.unreadable:
+            why = sent.unreadable[0]
+            return self._finding(
+                "DG006", call, f"SQL that cannot be read statically ({why})", "dynamic", None
+            )
+        locking = [r for r in sent.reads if r[1]]
+        if locking or (sent.reads and used):
+            statement, lock = (locking or sent.reads)[0]
+            verb = "rows locked" if lock else "rows read"
+            return self._finding(
+                "DG005", call, f"{statement}: {verb}", "read", None, label=statement
+            )
+        return None
+
+    def _classify(self, values: tuple[Value, ...]) -> _Executed:
+        sent = _Executed(alternatives=len(values))
+        for value in values:
+            if isinstance(value, TextClause):
+                sent.bound = sent.bound or value.bound
+                sent.alternatives += len(value.sql) - 1
+                for sql in value.sql:
+                    self._classify_one(sql, sent)
+            else:
+                self._classify_one(value, sent)
+        return sent
+
+    def _classify_one(self, value: Value, sent: _Executed) -> None:
+        if isinstance(value, Text):
+            statements = classify_sql(value.text, self.dialect)
+            dml = [s for s in statements if s.kind is StatementKind.DML]
+            unknown = [s for s in statements if s.kind is StatementKind.UNKNOWN]
+            if dml:
+                sent.dml.append((value, dml))
+            elif unknown:
+                verb = unknown[0].verb
+                sent.unreadable.append(
+                    RUN_TIME if not value.static or verb in ("?", "") else f"cannot classify {verb}"
+                )
+            for s in statements:
+                if s.kind is StatementKind.READ:
+                    sent.reads.append((_read_label(s), s.locking))
+        elif isinstance(value, CoreDml):
+            sent.core.append(value)
+        elif isinstance(value, CoreSelect):
+            sent.reads.append(("SELECT", value.locking))
+        elif isinstance(value, Unknown):
+            sent.unreadable.append(value.why)
+        elif isinstance(value, Module) and value.root not in ("sqlalchemy", "alembic", "sqlmodel"):
+            sent.unreadable.append(f"imported from {value.path.rsplit('.', 1)[0] or 'a module'}")
+
+    def _dml(self, call: ast.Call, sent: _Executed) -> Finding:
+        text, statements = sent.dml[0]
+        label = statements[0].describe()
+        if len(statements) > 1:
+            label += f" (+{len(statements) - 1} more)"
+        static = text.static and sent.alternatives == 1 and not sent.unreadable
+        reasons = [
+            (not text.static or bool(sent.unreadable), RUN_TIME),
+            (sent.alternatives > 1, SEVERAL),
+            (sent.bound, PARAMETERS),
+            (not self._standalone(call), RESULT_USED),
+        ]
+        return self._finding(
+            "DG001",
+            call,
+            label,
+            "sql",
+            self._fix(call, label, reasons),
+            sql=text.text if static else None,
+        )
+
+    def _core(self, call: ast.Call, sent: _Executed) -> Finding:
+        core = sent.core[0]
+        label = f"{core.verb} on {core.table}"
+        root = self._call_at(core.root)
+        reasons = [
+            (root is None, RUN_TIME),
+            (sent.alternatives > 1, SEVERAL),
+            (sent.bound, PARAMETERS),
+            (not self._standalone(call), RESULT_USED),
+        ]
+        why = why_not_core(root) if root is not None else None
+        if why:
+            reasons.insert(0, (True, why))
+        fix = self._fix(call, label, reasons)
+        return self._finding(
+            "DG002", call, f"{label} via SQLAlchemy Core", "core", fix, label=label
+        )
+
+    def _bulk_insert(self, call: ast.Call) -> Finding:
+        table = self.ev.table_name(call.args[0]) if call.args else "?"
+        label = f"INSERT on {table}"
+        why = why_not_bulk_insert(call)
+        fix = self._fix(
+            call, label, [(why is not None, why or ""), (not self._standalone(call), RESULT_USED)]
+        )
+        return self._finding(
+            "DG003", call, f"{label} via op.bulk_insert()", "bulk_insert", fix, label=label
+        )
+
+    def _orm(self, call: ast.Call, method: str) -> Finding:
+        assert isinstance(call.func, ast.Attribute)
+        label = f"{describe(call.func.value)}.{method}()"
+        return self._finding("DG004", call, f"ORM {label}", "orm", None, label=label)
+
+    # -- building findings -----------------------------------------------------------------
+
+    def _fix(self, call: ast.Call, label: str, reasons: list[tuple[bool, str]]) -> FixHint:
+        if self._phases(call) == {"upgrade", "downgrade"}:
+            reasons.append((True, BOTH_PHASES))
+        for failed, reason in reasons:
+            if failed:
+                return FixHint(Applicability.NONE, "", reason)
+        return FixHint(Applicability.UNSAFE, f"Move {label} to scripts/sql")
+
+    def _finding(
+        self,
+        code: str,
+        call: ast.Call,
+        message: str,
+        kind: str,
+        fix: FixHint | None,
+        *,
+        label: str | None = None,
+        sql: str | None = None,
+    ) -> Finding:
+        ctx = self.index.ctx[id(call)]
+        function = ctx.scope.function
+        name = function.name if function is not None else None
+        where = f"in {name}()" if name else "at module level"
+        found = self._phases(call)
+        phase = "upgrade" if "upgrade" in found else "downgrade" if found else None
+        data: dict[str, Any] = {
+            "kind": kind,
+            "phase": phase,
+            "function": name,
+            "statement": label if label is not None else message,
+            "sql": sql,
+            "movable": fix is not None and fix.applicability is Applicability.UNSAFE,
+        }
+        return Finding(
+            code=code,
+            message=f"{message} {where}",
+            severity=RULES[code].severity,
+            range=self._range(call.lineno, call.col_offset, call.end_lineno, call.end_col_offset),
+            statement_range=self._statement_range(call, ctx.stmt),
+            fix=fix,
+            data=data,
+        )
+
+    def _phases(self, call: ast.Call) -> frozenset[str]:
+        function = self.index.ctx[id(call)].scope.function
+        return self.phases.get(function.id, frozenset()) if function is not None else frozenset()
+
+    def _range(self, line: int, col: int, end_line: int | None, end_col: int | None) -> Range:
+        end_line = end_line or line
+        return Range.of(line, self._col(line, col), end_line, self._col(end_line, end_col or 0))
+
+    def _col(self, line: int, byte_col: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return utf8_to_codepoints(text, byte_col)
+
+    def _statement_range(self, call: ast.Call, stmt: ast.stmt | None) -> Range | None:
+        """The simple statement holding the call; for a compound one, its header."""
+        if stmt is None:
+            return None
+        header: ast.expr | None = None
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            header = stmt.iter
+        elif isinstance(stmt, (ast.If, ast.While)):
+            header = stmt.test
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            last = stmt.items[-1]
+            header = last.optional_vars or last.context_expr
+        elif isinstance(stmt, ast.Match):
+            header = stmt.subject
+        elif isinstance(
+            stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try, ast.TryStar)
+        ):
+            header = call
+        end: ast.expr | ast.stmt = header if header is not None else stmt
+        return self._range(stmt.lineno, stmt.col_offset, end.end_lineno, end.end_col_offset)
+
+    # -- how the result is used ------------------------------------------------------------
+
+    def _parent(self, node: ast.AST) -> ast.AST | None:
+        parent = self.index.parent.get(id(node))
+        while isinstance(parent, ast.Await):
+            parent = self.index.parent.get(id(parent))
+        return parent
+
+    def _standalone(self, call: ast.Call) -> bool:
+        """An expression statement of its own: the fix can replace it without changing any use."""
+        return isinstance(self._parent(call), ast.Expr)
+
+    def _result_used(self, call: ast.Call) -> bool:
+        parent = self._parent(call)
+        if isinstance(parent, ast.Expr):
+            return False
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if all(isinstance(t, ast.Name) for t in targets):
+                loads = self._loads(self.index.ctx[id(call)].scope)
+                return any(isinstance(t, ast.Name) and t.id in loads for t in targets)
+        return True
+
+    def _loads(self, scope: Scope) -> set[str]:
+        """Names read in the scope or any scope nested in it (closures read it too)."""
+        loads = set(scope.loads)
+        for other in self.index.scopes:
+            up = other.parent
+            while up is not None and up is not scope:
+                up = up.parent
+            if up is scope:
+                loads |= other.loads
+        return loads
+
+    def _call_at(self, where: tuple[int, int, int, int]) -> ast.Call | None:
+        if self._by_span is None:
+            self._by_span = {span(c): c for c in self.index.calls}
+        return self._by_span.get(where)
+
+
+def _sql_argument(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        first = call.args[0]
+        return None if isinstance(first, ast.Starred) else first
+    return next((k.value for k in call.keywords if k.arg in _SQL_KEYWORDS), None)
+
+
+def _read_label(statement: SqlStatement) -> str:
+    label = statement.describe()
+    if statement.locking:
+        label = label.replace("SELECT", "SELECT ... FOR UPDATE", 1)
+    return label
