@@ -7,7 +7,7 @@ never to "no finding". See docs/architecture.md for the contract.
 
 from __future__ import annotations
 
-from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 from ddlguard.sql.classify import classify_sql
+from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 
 __all__ = ["HOLE", "SqlStatement", "StatementKind", "classify_sql"]

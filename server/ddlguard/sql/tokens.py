@@ -85,11 +85,22 @@ def _trim(sql: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`')
+_DOLLAR_QUOTED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$", re.S)
+_MODIFIERS = {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
+              "CONSTRAINT", "TRUSTED", "PROCEDURAL", "RECURSIVE", "IGNORE", "ONLINE", "OFFLINE",
+              "CLUSTERED", "NONCLUSTERED", "DEFINER", "ALGORITHM", "SQL", "SECURITY"}  # fmt: skip
+_TWO_WORD_OBJECTS = {"MATERIALIZED", "FOREIGN", "EVENT", "TEXT", "ACCESS", "OPERATOR", "USER",
+                     "DEFAULT", "LARGE"}  # fmt: skip
+
+
 def _words(text: str) -> list[str]:
-    return [w.upper() for w in _WORD.findall(_strip_literals(text))]
+    """The statement's words, upper-cased, without literals, quoted names or comments."""
+    return [w.upper() for w in _WORD.findall(_QUOTED_NAME.sub(" ", _strip_literals(text)))]
 
 
 def _strip_literals(text: str) -> str:
+    text = _DOLLAR_QUOTED.sub("''", text)
     text = re.sub(r"'(?:[^']|'')*'", "''", text)
     text = re.sub(r"--[^\n]*", " ", text)
     return re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
@@ -97,10 +108,23 @@ def _strip_literals(text: str) -> str:
 
 def _table_after(text: str, pattern: str) -> tuple[str, ...]:
     m = re.search(pattern + r"\s+" + _NAME, _strip_literals(text), re.IGNORECASE)
-    if not m or m.group(1).upper() in {"ONLY", HOLE.upper()} and False:
+    if not m or HOLE in m.group(1):
         return ()
-    name = m.group(1)
-    return () if name == HOLE else (name,)
+    return (m.group(1),)
+
+
+def ddl_verb(text: str) -> str:
+    """`CREATE TABLE`, `CREATE MATERIALIZED VIEW`, `ALTER TYPE`, `COMMENT`: what a user calls it."""
+    words = _words(text)
+    if not words:
+        return "?"
+    first = words[0]
+    if first in {"COMMENT", "GRANT", "REVOKE"} or len(words) == 1:
+        return first
+    rest = [w for w in words[1:4] if w not in _MODIFIERS] or words[1:2]
+    if rest[0] in _TWO_WORD_OBJECTS and len(rest) > 1:
+        return f"{first} {rest[0]} {rest[1]}"
+    return f"{first} {rest[0]}"
 
 
 def classify_tokens(text: str, start: int = 0) -> SqlStatement:
@@ -110,27 +134,63 @@ def classify_tokens(text: str, start: int = 0) -> SqlStatement:
     if not words:
         return SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, text)
     first = words[0]
+    if first == HOLE.upper():
+        return SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, text)
     if first == "WITH":
-        # a CTE: any data-changing verb anywhere in it makes it DML
-        for verb in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-            if verb in words:
-                return _dml(verb, text, start, end)
+        # a CTE: a data-changing verb anywhere in it makes it DML (FOR UPDATE and ON DELETE don't)
+        for i, word in enumerate(words):
+            after = words[i - 1] if i else ""
+            if word in ("INSERT", "UPDATE", "DELETE", "MERGE") and after not in ("FOR", "ON"):
+                return _dml(word, text, start, end)
         return SqlStatement(StatementKind.READ, "SELECT", (), start, end, text)
+    if first == "LOAD" and words[1:2] == ["DATA"]:
+        return SqlStatement(
+            StatementKind.DML, "LOAD DATA", _table_after(text, r"\bINTO\s+TABLE"), start, end, text
+        )
     if first in _DML:
         return _dml(first, text, start, end)
     if first == "COPY":
         kind = StatementKind.DML if "FROM" in words else StatementKind.READ
         return SqlStatement(kind, "COPY", _table_after(text, r"\bCOPY"), start, end, text)
     if first in _READ:
-        if "INTO" in words and first == "SELECT" and words.index("INTO") < (words.index("FROM") if "FROM" in words else len(words)):
-            return SqlStatement(StatementKind.DML, "SELECT INTO", _table_after(text, r"\bINTO(?:\s+(?:TEMP|TEMPORARY|UNLOGGED|TABLE))*"), start, end, text)
+        into = words.index("INTO") if "INTO" in words else len(words)
+        to_file = words[into + 1 : into + 2] in (["OUTFILE"], ["DUMPFILE"]) or re.search(
+            r"(?i)\bINTO\s+@", text
+        )
+        if (
+            first == "SELECT"
+            and into < (words.index("FROM") if "FROM" in words else len(words))
+            and not to_file
+        ):
+            return SqlStatement(
+                StatementKind.DML,
+                "SELECT INTO",
+                _table_after(text, r"\bINTO(?:\s+(?:TEMP|TEMPORARY|UNLOGGED|TABLE))*"),
+                start,
+                end,
+                text,
+            )
         locking = "FOR" in words and any(w in words for w in ("UPDATE", "SHARE"))
-        return SqlStatement(StatementKind.READ, "SELECT", _table_after(text, r"\bFROM"), start, end, text, locking)
-    if first == "CREATE" and "AS" in words and "TABLE" in words[:4] and ("SELECT" in words or "VALUES" in words):
-        return SqlStatement(StatementKind.DML, "CREATE TABLE AS", _table_after(text, r"\bTABLE(?:\s+IF\s+NOT\s+EXISTS)?"), start, end, text)
+        return SqlStatement(
+            StatementKind.READ, "SELECT", _table_after(text, r"\bFROM"), start, end, text, locking
+        )
+    if (
+        first == "CREATE"
+        and "AS" in words
+        and "TABLE" in words[:4]
+        and ("SELECT" in words or "VALUES" in words)
+    ):
+        kind = StatementKind.DDL if words[-3:] == ["WITH", "NO", "DATA"] else StatementKind.DML
+        return SqlStatement(
+            kind,
+            "CREATE TABLE AS",
+            _table_after(text, r"\bTABLE(?:\s+IF\s+NOT\s+EXISTS)?"),
+            start,
+            end,
+            text,
+        )
     if first in _DDL:
-        verb = " ".join(words[:2]) if len(words) > 1 else first
-        return SqlStatement(StatementKind.DDL, verb, (), start, end, text)
+        return SqlStatement(StatementKind.DDL, ddl_verb(text), (), start, end, text)
     if first in _CONTROL:
         return SqlStatement(StatementKind.CONTROL, first, (), start, end, text)
     if first == "DO":
