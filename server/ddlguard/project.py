@@ -62,8 +62,9 @@ class Project:
 
 
 def _is_within(path: Path, folder: Path) -> bool:
+    """Is `path` in `folder`? Its folder decides, not a symlink's target (Alembic lists folders)."""
     try:
-        path.resolve().relative_to(folder.resolve())
+        path.parent.resolve().joinpath(path.name).relative_to(folder.resolve())
     except (ValueError, OSError, RuntimeError):  # RuntimeError: symlink loop on old Pythons
         return False
     return True
@@ -338,7 +339,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
 def _relative_like(found: Path, top: Path) -> Path:
     """Keep paths under the user's argument readable (relative if `top` was relative)."""
     try:
-        return top / found.resolve().relative_to(top.resolve())
+        return top / found.parent.resolve().joinpath(found.name).relative_to(top.resolve())
     except ValueError:
         return found
 

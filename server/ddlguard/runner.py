@@ -88,13 +88,24 @@ def read_source(path: Path) -> tuple[str | None, FileResult | None]:
         return None, parse_error(path, f"not valid UTF-8 (byte {exc.start})")
 
 
+def _settle_dg000(result: FileResult, settings: Settings) -> FileResult:
+    """DG000 obeys select/ignore/severity like any rule (it bypasses the engine's pipeline)."""
+    enabled = settings.enabled_codes()
+    result.findings = [
+        replace(f, severity=settings.severity_of(f.code))
+        for f in result.findings
+        if f.code in enabled
+    ]
+    return result
+
+
 def check_file(
     path: Path, project: Project, settings: Settings, *, force_migration: bool = False
 ) -> CheckedFile:
     """Read and analyse one file. An engine bug becomes a DG000 "internal error", never a crash."""
     source, failed = read_source(path)
     if failed is not None:
-        return CheckedFile(failed, project, settings, None)
+        return CheckedFile(_settle_dg000(failed, settings), project, settings, None)
     assert source is not None
     try:
         result = analyze_source(
@@ -108,6 +119,8 @@ def check_file(
     except Exception as exc:  # one file's bug must not end the run
         detail = str(exc).splitlines()[0] if str(exc) else ""
         result = parse_error(path, f"internal error: {type(exc).__name__}: {detail}".rstrip(": "))
+    if result.error is not None:
+        result = _settle_dg000(result, settings)
     return CheckedFile(result, project, settings, source)
 
 
