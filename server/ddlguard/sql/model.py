@@ -22,12 +22,10 @@ class StatementKind(enum.Enum):
 class SqlStatement:
     kind: StatementKind
     verb: str  # upper-case statement kind as a user would name it: "UPDATE", "INSERT", "DO", "CREATE TABLE"
-    tables: tuple[
-        str, ...
-    ]  # tables written (DML) or touched (others), as written, schema-qualified if so
-    start: (
-        int  # offsets into the text given to classify_sql, end exclusive, without the trailing ';'
-    )
+    # tables written (DML) or touched (others), as written, schema-qualified if so
+    tables: tuple[str, ...]
+    # offsets into the text given to classify_sql, end exclusive, without the trailing ';'
+    start: int
     end: int
     text: str  # text[start:end], stripped of surrounding whitespace
     locking: bool = False  # SELECT ... FOR UPDATE / FOR SHARE
