@@ -1,0 +1,234 @@
+"""Code actions: move to scripts/sql, move all, ignore on this line, documentation, fix all.
+
+Listing is cheap: actions carry `data` and, when the client can resolve them lazily, no edit;
+`codeAction/resolve` computes the edit against the analysed version of the document (the
+TextDocumentEdit carries that version, so a client refuses it if the text moved on).
+`source.fixAll.ddlguard` applies safe fixes only: moving data is unsafe and never part of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lsprotocol import types
+
+from ddlguard.hygiene import checklist_edit
+from ddlguard.lsp import move
+from ddlguard.lsp.diagnostics import SOURCE, range_from_list
+from ddlguard.lsp.documents import Good, uri_to_path
+from ddlguard.lsp.noqa_edit import noqa_edit
+from ddlguard.model import Applicability, Finding
+from ddlguard.rules import RULES
+
+FIX_ALL_KIND = "source.fixAll.ddlguard"
+SHOW_DOCS = "ddlguard.showDocumentation"
+APPLY_MOVE = "ddlguard.applyMove"
+QUICKFIX = types.CodeActionKind.QuickFix
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSupport:
+    """What the client can do with code actions and workspace edits."""
+
+    resolve_edit: bool
+    document_changes: bool
+    create_files: bool
+
+    @classmethod
+    def of(cls, caps: types.ClientCapabilities) -> ClientSupport:
+        action = caps.text_document.code_action if caps.text_document else None
+        resolve = action.resolve_support if action else None
+        edit = caps.workspace.workspace_edit if caps.workspace else None
+        ops = (
+            [str(getattr(op, "value", op)) for op in (edit.resource_operations or [])]
+            if edit
+            else []
+        )
+        return cls(
+            resolve_edit=bool(resolve and "edit" in resolve.properties),
+            document_changes=bool(edit and edit.document_changes),
+            create_files=bool(edit and edit.document_changes and "create" in ops),
+        )
+
+
+def _wants(only: list[str] | None, kind: str) -> bool:
+    return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
+
+
+def _finding_for(good: Good, data: dict[str, Any]) -> Finding | None:
+    rng = range_from_list(data.get("range"))
+    for f in good.analysis.findings:
+        if f.code == data.get("code") and f.range == rng:
+            return f
+    return None
+
+
+def list_actions(
+    params: types.CodeActionParams, good: Good | None, support: ClientSupport
+) -> list[types.CodeAction]:
+    """Actions for the diagnostics in the request (and fix-all when asked for)."""
+    uri = params.text_document.uri
+    only = [str(k) for k in params.context.only] if params.context.only else None
+    actions: list[types.CodeAction] = []
+    movable_in_file = [f for f in good.analysis.findings if move.movable(f)] if good else []
+    can_move = good is not None and good.analysis.context is not None and move.planner_available()
+    if _wants(only, QUICKFIX):
+        for diag in params.context.diagnostics:
+            if (
+                diag.source != SOURCE
+                or not isinstance(diag.data, dict)
+                or not isinstance(diag.code, str)
+            ):
+                continue
+            actions.extend(_for_diagnostic(uri, diag, good, can_move, len(movable_in_file)))
+    if _wants(only, FIX_ALL_KIND) and only is not None:
+        actions.append(
+            types.CodeAction(
+                title="ddlguard: fix all safe problems",
+                kind=FIX_ALL_KIND,
+                data={"uri": uri, "action": "fixAll"},
+            )
+        )
+    if not support.resolve_edit:
+        actions = [resolve(a, good, support) for a in actions]
+    return actions
+
+
+def _for_diagnostic(
+    uri: str, diag: types.Diagnostic, good: Good | None, can_move: bool, movable_count: int
+) -> list[types.CodeAction]:
+    data: dict[str, Any] = diag.data if isinstance(diag.data, dict) else {}
+    code = str(diag.code)
+    out: list[types.CodeAction] = []
+    fix = data.get("fix") or {}
+    if can_move and fix.get("applicability") == "unsafe" and good and _finding_for(good, data):
+        statement = data.get("statement") or "the data operation"
+        out.append(
+            types.CodeAction(
+                title=f"Move {statement} to scripts/sql",
+                kind=QUICKFIX,
+                diagnostics=[diag],
+                is_preferred=True,
+                data={"uri": uri, "action": "move", "diagnostic": data},
+            )
+        )
+    if can_move and movable_count > 1 and fix.get("applicability") == "unsafe":
+        out.append(
+            types.CodeAction(
+                title="Move all data operations in this file to scripts/sql",
+                kind=QUICKFIX,
+                diagnostics=[diag],
+                data={"uri": uri, "action": "moveAll"},
+            )
+        )
+    out.append(
+        types.CodeAction(
+            title=f"Ignore {code} on this line",
+            kind=QUICKFIX,
+            diagnostics=[diag],
+            data={"uri": uri, "action": "noqa", "diagnostic": data},
+        )
+    )
+    if code in RULES:
+        out.append(
+            types.CodeAction(
+                title=f"Show documentation for {code}",
+                kind=QUICKFIX,
+                diagnostics=[diag],
+                command=types.Command(
+                    title=f"Show documentation for {code}", command=SHOW_DOCS, arguments=[code]
+                ),
+            )
+        )
+    return out
+
+
+def resolve(
+    action: types.CodeAction, good: Good | None, support: ClientSupport
+) -> types.CodeAction:
+    """Fill in the action's edit (or command); unknown or stale actions come back unchanged."""
+    data = action.data if isinstance(action.data, dict) else {}
+    kind = data.get("action")
+    uri = str(data.get("uri"))
+    if kind == "fixAll":
+        action.edit = _fix_all(uri, good, support)
+        return action
+    if good is None:
+        return action
+    if kind == "noqa":
+        action.edit = _noqa(uri, good, data.get("diagnostic") or {}, support)
+    elif kind in ("move", "moveAll"):
+        if kind == "move":
+            finding = _finding_for(good, data.get("diagnostic") or {})
+            findings = [finding] if finding else []
+        else:
+            findings = [f for f in good.analysis.findings if move.movable(f)]
+        if findings:
+            _move(action, uri, good, findings, support)
+    return action
+
+
+def _edit(
+    uri: str, version: int | None, edits: list[types.TextEdit], support: ClientSupport
+) -> types.WorkspaceEdit:
+    if support.document_changes:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=version
+                    ),
+                    edits=edits,
+                )
+            ]
+        )
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def _fix_all(uri: str, good: Good | None, support: ClientSupport) -> types.WorkspaceEdit:
+    """Safe fixes only (today: removing the template's review checklist, DG201); moving data is
+    unsafe and never happens here."""
+    safe = [
+        f
+        for f in (good.analysis.findings if good else [])
+        if f.fix is not None and f.fix.applicability is Applicability.SAFE
+    ]
+    if good is None or not any(f.code == "DG201" for f in safe):
+        return types.WorkspaceEdit(changes={})
+    found = checklist_edit(good.text.source)
+    if found is None:
+        return types.WorkspaceEdit(changes={})
+    rng, new_text = found
+    edit = types.TextEdit(range=good.text.to_lsp_range(rng), new_text=new_text)
+    return _edit(uri, good.version, [edit], support)
+
+
+def _noqa(
+    uri: str, good: Good, data: dict[str, Any], support: ClientSupport
+) -> types.WorkspaceEdit | None:
+    statement = range_from_list(data.get("statementRange"))
+    code = data.get("code")
+    if statement is None or not isinstance(code, str):
+        return None
+    edit = noqa_edit(good.text.source, statement, code)
+    if edit is None:
+        return types.WorkspaceEdit(changes={})
+    lsp_edit = types.TextEdit(range=good.text.to_lsp_range(edit.range), new_text=edit.new_text)
+    return _edit(uri, good.version, [lsp_edit], support)
+
+
+def _move(
+    action: types.CodeAction, uri: str, good: Good, findings: list[Finding], support: ClientSupport
+) -> None:
+    fix_plan = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
+    if not fix_plan.moved:
+        return
+    if support.create_files:
+        action.edit = move.workspace_edit(good.text, uri, good.version, fix_plan)
+    else:
+        action.command = types.Command(
+            title=action.title,
+            command=APPLY_MOVE,
+            arguments=[{"uri": uri, "version": good.version, "action": action.data}],
+        )

@@ -1,0 +1,63 @@
+"""Which project and settings apply to a file, cached until a config file or a setting changes.
+
+`project_for_file` walks up the folders reading `alembic.ini` files; doing that on every
+keystroke would cost more than the analysis, so results are kept per folder. The cache is
+dropped when the editor settings change or a watched config file changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ddlguard.project import Project, project_for_file
+from ddlguard.runner import SettingsCache
+from ddlguard.settings import ConfigProblem, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    project: Project
+    settings: Settings  # the project's file over the editor settings
+
+    @property
+    def dialect(self) -> str:
+        return self.project.dialect(self.settings.dialect)
+
+
+class ContextCache:
+    """Project and settings per file; thread-safe (the workspace scan runs in a worker thread)."""
+
+    def __init__(self, editor_settings: Settings | None = None) -> None:
+        self._lock = threading.Lock()
+        self._editor = editor_settings or Settings()
+        self._settings = SettingsCache(base=self._editor)
+        self._projects: dict[Path, Project] = {}
+
+    def reset(self, editor_settings: Settings | None = None) -> None:
+        """Forget everything (settings changed, or alembic.ini / pyproject.toml / ddlguard.toml did)."""
+        with self._lock:
+            if editor_settings is not None:
+                self._editor = editor_settings
+            self._settings = SettingsCache(base=self._editor)
+            self._projects.clear()
+
+    @property
+    def editor_settings(self) -> Settings:
+        return self._editor
+
+    def for_path(self, path: Path) -> FileContext:
+        with self._lock:
+            folder = path.parent
+            project = self._projects.get(folder)
+            if project is None or (
+                project.version_dirs and not project.contains_version_file(path)
+            ):
+                project = project_for_file(path)
+                self._projects[folder] = project
+            return FileContext(project, self._settings.for_path(path))
+
+    def config_problems(self) -> list[ConfigProblem]:
+        with self._lock:
+            return self._settings.problems()

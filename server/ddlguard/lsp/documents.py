@@ -1,0 +1,163 @@
+"""Open documents: analysis on open/change/save, coalesced per document, published by version.
+
+A burst of changes to one document schedules one analysis after a short debounce; the
+analysis runs in a worker thread so requests keep being answered; its result is stored and
+published only if the document is still at the analysed version. A version that does not
+parse keeps the last good findings (nothing is published, the editor keeps what it shows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from ddlguard.lsp.analysis import Analysis, analyze_text
+from ddlguard.lsp.diagnostics import to_diagnostics
+from ddlguard.lsp.text import DocText
+
+if TYPE_CHECKING:
+    from ddlguard.lsp.server import DdlguardServer
+
+log = logging.getLogger("ddlguard.lsp")
+
+DEBOUNCE_SECONDS = 0.003
+
+
+@dataclass(slots=True)
+class Good:
+    """The last version of a document that parsed, with what was published for it."""
+
+    version: int | None
+    text: DocText
+    analysis: Analysis
+    diagnostics: list[types.Diagnostic]
+
+
+@dataclass(slots=True)
+class DocState:
+    uri: str
+    analysed_version: int | None = None  # the newest version analysed, parsed or not
+    good: Good | None = None
+    task: asyncio.Task[None] | None = None
+    running: bool = False
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def uri_to_path(uri: str) -> Path:
+    """The file a URI names; non-file URIs (untitled:) get a path that exists nowhere."""
+    fs = to_fs_path(uri)
+    if fs and urlparse(uri).scheme == "file":
+        return Path(fs)
+    return Path(urlparse(uri).path or "untitled.py").with_suffix(".py")
+
+
+def is_python(uri: str, language_id: str | None) -> bool:
+    return language_id == "python" or uri.endswith((".py", ".pyi"))
+
+
+class DocumentAnalyzer:
+    """Owns the diagnostics of open documents."""
+
+    def __init__(self, server: DdlguardServer, debounce: float = DEBOUNCE_SECONDS) -> None:
+        self.server = server
+        self.debounce = debounce
+        self.states: dict[str, DocState] = {}
+
+    def is_open(self, uri: str) -> bool:
+        return uri in self.states
+
+    def current_version(self, uri: str) -> int | None:
+        try:
+            return self.server.workspace.get_text_document(uri).version
+        except Exception:
+            return None
+
+    # --- events -------------------------------------------------------------------------
+    def opened(self, uri: str, language_id: str | None) -> None:
+        if not is_python(uri, language_id):
+            return
+        self.states[uri] = DocState(uri)
+        self.schedule(uri, delay=0.0)
+
+    def changed(self, uri: str) -> None:
+        if uri in self.states:
+            self.schedule(uri)
+
+    def closed(self, uri: str) -> None:
+        state = self.states.pop(uri, None)
+        if state and state.task and not state.task.done():
+            state.task.cancel()
+
+    def reanalyse_all(self) -> None:
+        for uri in list(self.states):
+            self.schedule(uri, delay=0.0)
+
+    # --- scheduling ---------------------------------------------------------------------
+    def schedule(self, uri: str, delay: float | None = None) -> None:
+        state = self.states[uri]
+        if state.task and not state.task.done() and not state.running:
+            state.task.cancel()  # superseded before it started: coalesce
+        state.done.clear()
+        state.task = asyncio.ensure_future(
+            self._run(state, self.debounce if delay is None else delay)
+        )
+
+    async def _run(self, state: DocState, delay: float) -> None:
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            await self._analyse(state)
+        finally:
+            if state.task is asyncio.current_task() or state.task is None or state.task.done():
+                state.done.set()
+
+    async def _analyse(self, state: DocState) -> None:
+        uri = state.uri
+        doc = self.server.workspace.get_text_document(uri)
+        version, text = doc.version, DocText.of(doc.source, self.server.position_encoding)
+        loop = asyncio.get_running_loop()
+        state.running = True
+        try:
+            analysis = await loop.run_in_executor(
+                self.server.document_executor,
+                analyze_text,
+                text.source,
+                uri_to_path(uri),
+                self.server.contexts,
+            )
+        except Exception:
+            log.exception("analysis of %s failed; keeping its previous diagnostics", uri)
+            return
+        finally:
+            state.running = False
+        if self.states.get(uri) is not state or self.current_version(uri) != version:
+            return  # closed or superseded: a newer run publishes
+        state.analysed_version = version
+        if not analysis.parsed:
+            return  # mid-typing syntax error: keep the last good findings
+        diagnostics = to_diagnostics(analysis.findings, text, version)
+        state.good = Good(version, text, analysis, diagnostics)
+        self.server.publish_document(uri, diagnostics, version)
+
+    async def settled(self, uri: str) -> DocState | None:
+        """The state once the current version has been analysed (for pull diagnostics)."""
+        state = self.states.get(uri)
+        for _ in range(100):
+            if state is None or self.states.get(uri) is not state:
+                return None
+            if (
+                state.analysed_version == self.current_version(uri)
+                and state.analysed_version is not None
+            ):
+                return state
+            if state.task is None or state.task.done():
+                self.schedule(uri, delay=0.0)
+            await state.done.wait()
+        return state

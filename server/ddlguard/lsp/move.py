@@ -1,0 +1,152 @@
+"""The move of data operations to `scripts/sql`, as the editor applies it.
+
+The fix planner (`ddlguard.fix`) computes the plan: edits to the migration and new script
+files. Here it becomes either one WorkspaceEdit (CreateFile with `overwrite: false`,
+`ignoreIfExists: false`, the script's text, and the migration's edits with the document
+version) so one undo reverts it, or, for clients without `resourceOperations: create`, a
+server command that creates the scripts exclusively (`open(..., "x")`, never overwriting) and
+then asks the client to apply the migration's edits (undoable in the editor); scripts created
+for an edit the client refuses are removed again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from ddlguard.lsp.analysis import Analysis
+from ddlguard.lsp.text import DocText
+from ddlguard.model import Applicability, Finding
+
+log = logging.getLogger("ddlguard.lsp")
+
+
+def planner_available() -> bool:
+    """True once the fix planner is installed with the package."""
+    try:
+        return importlib.util.find_spec("ddlguard.fix.planner") is not None or _has_plan_moves()
+    except (ImportError, ValueError):
+        return False
+
+
+def _has_plan_moves() -> bool:
+    try:
+        import ddlguard.fix as fix
+    except ImportError:
+        return False
+    return hasattr(fix, "plan_moves")
+
+
+def movable(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+
+
+def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Finding]) -> Any:
+    """The planner's FixPlan for moving `findings` out of this version of the document."""
+    from ddlguard.fix import plan_moves  # type: ignore[attr-defined]
+
+    assert analysis.context is not None
+    return plan_moves(
+        text.source,
+        list(findings),
+        path=path,
+        project=analysis.context.project,
+        settings=analysis.context.settings,
+        today=datetime.date.today(),
+    )
+
+
+def _text_edits(text: DocText, fix_plan: Any) -> list[types.TextEdit]:
+    return [
+        types.TextEdit(range=text.to_lsp_range(edit.range), new_text=edit.new_text)
+        for edit in fix_plan.edits
+    ]
+
+
+def _uri(path: Path) -> str:
+    return from_fs_path(str(path)) or path.as_uri()
+
+
+def workspace_edit(
+    text: DocText, uri: str, version: int | None, fix_plan: Any
+) -> types.WorkspaceEdit:
+    """One WorkspaceEdit: each script created (never over an existing file) and filled, then
+    the migration's edits against the analysed version."""
+    changes: list[Any] = []
+    for new in fix_plan.new_files:
+        new_uri = _uri(new.path)
+        changes.append(
+            types.CreateFile(
+                uri=new_uri,
+                options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False),
+            )
+        )
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(
+                    uri=new_uri, version=None
+                ),
+                edits=[
+                    types.TextEdit(
+                        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                        new_text=new.content,
+                    )
+                ],
+            )
+        )
+    changes.append(
+        types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            edits=_text_edits(text, fix_plan),
+        )
+    )
+    return types.WorkspaceEdit(document_changes=changes)
+
+
+def migration_edit(
+    text: DocText, uri: str, version: int | None, fix_plan: Any, document_changes: bool
+) -> types.WorkspaceEdit:
+    """Only the migration's edits (the fallback, after the scripts were written)."""
+    edits = _text_edits(text, fix_plan)
+    if document_changes:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=version
+                    ),
+                    edits=edits,
+                )
+            ]
+        )
+    return types.WorkspaceEdit(changes={uri: edits})
+
+
+def write_scripts_exclusively(fix_plan: Any) -> list[Path]:
+    """Create each new script with O_EXCL; on any failure remove what was created and raise."""
+    created: list[Path] = []
+    try:
+        for new in fix_plan.new_files:
+            new.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(new.path, "x", encoding="utf-8", newline="") as fh:
+                created.append(new.path)
+                fh.write(new.content)
+    except OSError:
+        remove(created)
+        raise
+    return created
+
+
+def remove(paths: list[Path]) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            log.warning("could not remove %s after a refused edit", path)
