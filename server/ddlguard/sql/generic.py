@@ -42,15 +42,19 @@ def _dialect(dialect: str) -> Any:
     return sqlglot.Dialect.get_or_raise(_SQLGLOT_DIALECT.get(dialect, ""))
 
 
-def _spans(sql: str, dialect: str, subst: Substitution) -> list[tuple[int, int]]:
+_Span = tuple[int, int, list[Any] | None]  # start, end, the first candidate's tokens there
+
+
+def _spans(sql: str, dialect: str, subst: Substitution) -> list[_Span]:
     """Statement spans from the dialect's tokenizer; our splitter when it fails."""
     sqlglot, _ = _sqlglot()
     try:
         tokens = _dialect(dialect).tokenize(subst.candidates[0])
     except sqlglot.errors.SqlglotError:
-        return split_statements(sql)
+        return [(s, e, None) for s, e in split_statements(sql)]
     kinds = sqlglot.tokens.TokenType
-    spans: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, list[Any]]] = []
+    chunk: list[Any] = []
     first: int | None = None
     last = 0
     routine = False  # inside CREATE TRIGGER/PROCEDURE/FUNCTION ... BEGIN ... END
@@ -58,9 +62,10 @@ def _spans(sql: str, dialect: str, subst: Substitution) -> list[tuple[int, int]]
     for i, token in enumerate(tokens):
         if token.token_type == kinds.SEMICOLON and depth <= 0:
             if first is not None:
-                spans.append((first, last))
-            first, routine, depth = None, False, 0
+                spans.append((first, last, chunk))
+            first, routine, depth, chunk = None, False, 0, []
             continue
+        chunk.append(token)
         if first is None:
             first = token.start
             routine = token.token_type == kinds.CREATE
@@ -71,8 +76,9 @@ def _spans(sql: str, dialect: str, subst: Substitution) -> list[tuple[int, int]]
             depth -= after not in ("IF", "LOOP", "WHILE", "REPEAT")
         last = token.end + 1
     if first is not None:
-        spans.append((first, last))
-    return [(s, e) for s, e in (_trim(sql, s, e) for s, e in spans) if s < e]
+        spans.append((first, last, chunk))
+    trimmed = [(*_trim(sql, s, e), chunk) for s, e, chunk in spans]
+    return [(s, e, chunk) for s, e, chunk in trimmed if s < e]
 
 
 def _table(node: Any, start: int, sql: str, subst: Substitution) -> str | None:
@@ -91,7 +97,10 @@ def _table(node: Any, start: int, sql: str, subst: Substitution) -> str | None:
     return ".".join(p.name for p in parts) or None
 
 
-def _classify(tree: Any, start: int, end: int, sql: str, subst: Substitution) -> SqlStatement:
+def _classify(
+    tree: Any, start: int, end: int, base: int, sql: str, subst: Substitution
+) -> SqlStatement:
+    """One statement; `base` is where the text sqlglot parsed starts (its positions' origin)."""
     _, exp = _sqlglot()
     text = sql[start:end]
 
@@ -105,7 +114,7 @@ def _classify(tree: Any, start: int, end: int, sql: str, subst: Substitution) ->
         return SqlStatement(kind, verb, names, start, end, text, locking, "sqlglot")
 
     def table(node: Any) -> str | None:
-        return _table(node, start, sql, subst)
+        return _table(node, base, sql, subst)
 
     if isinstance(tree, exp.Command):
         return classify_tokens(text, start)
@@ -131,7 +140,7 @@ def _classify(tree: Any, start: int, end: int, sql: str, subst: Substitution) ->
     if isinstance(tree, exp.Query):
         writes = [w for w in tree.find_all(exp.Insert, exp.Update, exp.Delete, exp.Merge)]
         if writes:
-            return _classify(writes[0], start, end, sql, subst)
+            return _classify(writes[0], start, end, base, sql, subst)
         into = tree.args.get("into")
         target = into.this if into is not None else None
         if isinstance(target, exp.Table) and not isinstance(target.this, exp.Parameter):
@@ -155,14 +164,22 @@ def classify_generic(sql: str, dialect: str) -> list[SqlStatement]:
     sqlglot, _ = _sqlglot()
     subst = substitute(sql, dialect)
     out: list[SqlStatement] = []
-    for start, end in _spans(sql, dialect, subst):
-        for candidate in subst.candidates:
+    parser = _dialect(dialect).parser()
+    for start, end, tokens in _spans(sql, dialect, subst):
+        for i, candidate in enumerate(subst.candidates):
+            # the first candidate's tokens are at hand: parse them (positions from 0)
+            reuse = i == 0 and tokens is not None
+            base = 0 if reuse else start
             try:
-                trees = [t for t in _dialect(dialect).parse(candidate[start:end]) if t is not None]
+                if reuse:
+                    parsed = parser.parse(tokens, candidate)
+                else:
+                    parsed = _dialect(dialect).parse(candidate[start:end])
             except (sqlglot.errors.SqlglotError, RecursionError):
                 continue
+            trees = [t for t in parsed if t is not None]
             if len(trees) == 1:
-                out.append(_classify(trees[0], start, end, sql, subst))
+                out.append(_classify(trees[0], start, end, base, sql, subst))
                 break
         else:
             out.append(classify_tokens(sql[start:end], start))

@@ -19,17 +19,38 @@ from dataclasses import dataclass
 
 from ddlguard.sql.model import HOLE
 
-_MARKER = re.compile(
-    r"%\([^()\s]*\)s"  # %(name)s
+_MARKER = (
+    r"(?P<marker>%\([^()\s]*\)s"  # %(name)s
     r"|%s(?![A-Za-z0-9_])"  # %s
-    r"|%%"  # an escaped percent: skipped, not a marker (see below)
     r"|(?<![:\w\\]):\w+(?!:)"  # :name, :1 (not ::type, not a := b, not arr[1:n])
     r"|\?"  # qmark
     r"|\$\d+"  # $1
     r"|\{[^{}\s'\";]*\}"  # {}, {0}, {name}, {name!r}, {x:>10}
-    r"|" + re.escape(HOLE)
+    r"|" + re.escape(HOLE) + ")"
 )
-_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_COMMON_SKIPS = (
+    r"--[^\n]*"
+    r"|/\*.*?(?:\*/|\Z)"
+    r"|%%"  # an escaped percent, not a %s
+    r'|"(?:[^"]|"")*"?'
+    r"|`[^`]*`?"
+)
+_PATTERNS = {
+    # E'...' strings know backslash escapes; $tag$ opens a dollar quote (closed in the loop)
+    "postgresql": re.compile(
+        r"(?P<skip>" + _COMMON_SKIPS + r"|(?<!\w)[Ee]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?)"
+        r"|(?P<dollar>(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)|" + _MARKER,
+        re.S,
+    ),
+    "mysql": re.compile(
+        r"(?P<skip>" + _COMMON_SKIPS + r"|\#[^\n]*|'(?:[^'\\]|\\.|'')*'?)|" + _MARKER,
+        re.S,
+    ),
+    "mssql": re.compile(
+        r"(?P<skip>" + _COMMON_SKIPS + r"|\[[^\]]*\]?|'(?:[^']|'')*'?)|" + _MARKER, re.S
+    ),
+    "other": re.compile(r"(?P<skip>" + _COMMON_SKIPS + r"|'(?:[^']|'')*'?)|" + _MARKER, re.S),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,55 +65,18 @@ class Substitution:
         return any(s < end and start < e for s, e in self.spans)
 
 
-def _skip_quoted(sql: str, i: int, dialect: str) -> int:
-    """Index just past the quoted string, identifier, comment or dollar quote at `i`, else `i`."""
-    ch = sql[i]
-    n = len(sql)
-    if (ch == "-" and sql.startswith("--", i)) or (ch == "#" and dialect == "mysql"):
-        nl = sql.find("\n", i)
-        return n if nl < 0 else nl + 1
-    if ch == "/" and sql.startswith("/*", i):
-        close = sql.find("*/", i + 2)
-        return n if close < 0 else close + 2
-    if ch in "'\"`" or (ch == "[" and dialect == "mssql"):
-        closer = "]" if ch == "[" else ch
-        backslash = ch == "'" and (dialect == "mysql" or sql[i - 1 : i] in ("E", "e"))
-        j = i + 1
-        while j < n:
-            if backslash and sql[j] == "\\":
-                j += 2
-                continue
-            if sql[j] == closer:
-                if j + 1 < n and sql[j + 1] == closer:
-                    j += 2
-                    continue
-                return j + 1
-            j += 1
-        return n
-    if ch == "$" and dialect == "postgresql":
-        m = _DOLLAR.match(sql, i)
-        if m and not (i > 0 and (sql[i - 1].isalnum() or sql[i - 1] == "_")):
-            close = sql.find(m.group(0), m.end())
-            return n if close < 0 else close + len(m.group(0))
-    return i
-
-
 def find_placeholders(sql: str, dialect: str) -> list[tuple[int, int]]:
     """(start, end) of every placeholder outside quotes and comments."""
+    pattern = _PATTERNS.get(dialect, _PATTERNS["other"])
     spans: list[tuple[int, int]] = []
-    i, n = 0, len(sql)
-    while i < n:
-        skipped = _skip_quoted(sql, i, dialect)
-        if skipped != i:
-            i = skipped
-            continue
-        m = _MARKER.match(sql, i)
-        if m:
-            if m.group(0) != "%%":
-                spans.append((m.start(), m.end()))
-            i = m.end()
-            continue
-        i += 1
+    pos = 0
+    while (m := pattern.search(sql, pos)) is not None:
+        pos = m.end()
+        if m.lastgroup == "marker":
+            spans.append((m.start(), m.end()))
+        elif m.lastgroup == "dollar":
+            close = sql.find(m.group(0), pos)
+            pos = len(sql) if close < 0 else close + len(m.group(0))
     return spans
 
 
