@@ -1,0 +1,54 @@
+"""Script file names: `{YYYY-MM-DD}-{slug}.sql`, `-2`, `-3`... when taken (design section 4)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+MAX_SLUG = 60
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_REVISION_PREFIX = re.compile(r"^[0-9a-f]{8,40}_")
+
+
+def slugify(text: str) -> str:
+    """Lowercase, hyphenated, ASCII, at most 60 characters, cut at a hyphen when possible."""
+    ascii_text = text.lower().encode("ascii", "ignore").decode("ascii")
+    slug = _NON_WORD.sub("-", ascii_text).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[:MAX_SLUG]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[MAX_SLUG // 2 :] else cut
+        slug = slug.strip("-")
+    return slug or "data"
+
+
+def migration_slug(message: str | None, path: Path) -> str:
+    """From the migration's message; else from its file name without the revision prefix."""
+    if message and slugify(message) != "data":
+        return slugify(message)
+    return slugify(_REVISION_PREFIX.sub("", path.stem))
+
+
+def script_names(
+    folder: Path,
+    today: datetime.date,
+    slug: str,
+    *,
+    upgrade: bool,
+    downgrade: bool,
+    exists: Callable[[Path], bool],
+) -> tuple[Path | None, Path | None]:
+    """Free paths for the upgrade script and the `-rollback` one, sharing one number suffix.
+
+    A stem is free only if neither `{stem}.sql` nor `{stem}-rollback.sql` exists, so a pair
+    stays recognisable as a pair and nothing is ever overwritten.
+    """
+    base = f"{today.isoformat()}-{slug}"
+    n = 1
+    while True:
+        stem = base if n == 1 else f"{base}-{n}"
+        up, down = folder / f"{stem}.sql", folder / f"{stem}-rollback.sql"
+        if not exists(up) and not exists(down):
+            return (up if upgrade else None), (down if downgrade else None)
+        n += 1

@@ -1,0 +1,151 @@
+"""What names mean in a migration, read statically: imports, assignments, enclosing function.
+
+Used to rebuild Core constructs and `op.bulk_insert` tables without importing anything of the
+user's project. A name assigned more than once in a scope is ambiguous and resolves to nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+class Scope:
+    """Names visible at one call: the enclosing function's locals over the module's globals."""
+
+    def __init__(
+        self, tree: ast.Module, function: ast.FunctionDef | ast.AsyncFunctionDef | None
+    ) -> None:
+        self.imports = _imports(tree)
+        self.module_names = _assignments(tree.body)
+        self.local_names: dict[str, ast.expr | None] = {}
+        if function is not None:
+            self.local_names = _assignments(function.body)
+            args = function.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                if arg is not None:
+                    self.local_names[arg.arg] = None
+
+    def binding(self, name: str) -> ast.expr | None:
+        """The single expression bound to `name`, or None (unbound, ambiguous, a parameter)."""
+        if name in self.local_names:
+            return self.local_names[name]
+        if name in self.module_names:
+            return self.module_names[name]
+        return None
+
+    def is_assigned(self, name: str) -> bool:
+        return name in self.local_names or name in self.module_names
+
+    def qualname(self, node: ast.expr) -> str | None:
+        """`sa.func.now` → `sqlalchemy.func.now` through the module's imports; None if not imported."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or self.is_assigned(node.id):
+            return None
+        target = self.imports.get(node.id)
+        if target is None:
+            return None
+        return ".".join([target, *reversed(parts)])
+
+
+def _imports(tree: ast.Module) -> dict[str, str]:
+    """Local name → dotted target. Names imported from two places are dropped (ambiguous)."""
+    found: dict[str, str] = {}
+    clashes: set[str] = set()
+
+    def bind(local: str, target: str) -> None:
+        if found.get(local, target) != target:
+            clashes.add(local)
+        found[local] = target
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    bind(alias.asname, alias.name)
+                else:
+                    top = alias.name.split(".", 1)[0]
+                    bind(top, top)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if alias.name != "*":
+                    bind(alias.asname or alias.name, f"{node.module}.{alias.name}")
+    return {k: v for k, v in found.items() if k not in clashes}
+
+
+def _assignments(body: list[ast.stmt]) -> dict[str, ast.expr | None]:
+    """Names bound in a block (not in nested functions); the value when bound exactly once.
+
+    Imports are not bindings here: `_imports` resolves them for the whole module.
+    """
+    values: dict[str, ast.expr | None] = {}
+    for node in _walk_block(body):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+            if len(targets) != 1:
+                value = None
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        elif isinstance(node, (ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or (
+            isinstance(node, ast.ExceptHandler) and node.name
+        ):
+            values[str(getattr(node, "name", ""))] = None
+            continue
+        for target in targets:
+            for name in _target_names(target):
+                simple = isinstance(target, ast.Name) and value is not None
+                values[name] = None if name in values or not simple else value
+    return values
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            yield from _target_names(elt)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _walk_block(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a block, not descending into nested functions, classes or lambdas."""
+    stack: list[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _NESTED):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def enclosing_function(
+    tree: ast.Module, target: ast.AST
+) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.AST]]:
+    """The innermost function holding `target`, and the chain of ancestors (outermost first)."""
+    path: list[ast.AST] = []
+
+    def visit(node: ast.AST) -> bool:
+        if node is target:
+            return True
+        for child in ast.iter_child_nodes(node):
+            path.append(node)
+            if visit(child):
+                return True
+            path.pop()
+        return False
+
+    visit(tree)
+    funcs = [n for n in path if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    return (funcs[-1] if funcs else None), path
