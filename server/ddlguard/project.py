@@ -247,6 +247,7 @@ class _ProjectLookup:
     def __init__(self) -> None:
         self._folder: dict[Path, list[Project]] = {}
         self._fallback: dict[Path, Project] = {}
+        self._roots: dict[Path, Path] = {}
 
     def _projects_in(self, folder: Path) -> list[Project]:
         if folder not in self._folder:
@@ -266,16 +267,27 @@ class _ProjectLookup:
             self._folder[folder] = found
         return self._folder[folder]
 
-    def __call__(self, path: Path) -> Project:
-        resolved = path.resolve()
+    def configured(self, path: Path) -> Project | None:
+        """The Alembic project whose version locations hold `path`, if any."""
+        resolved = path.parent.resolve() / path.name
         for folder in resolved.parents:
             for project in self._projects_in(folder):
                 if project.contains_version_file(resolved):
                     return project
-        root = project_root_for(resolved).resolve()
+        return None
+
+    def fallback(self, path: Path) -> Project:
+        """A project with no version locations, rooted by `project_root_for` (cached per folder)."""
+        folder = path.parent.resolve()
+        if folder not in self._roots:
+            self._roots[folder] = project_root_for(folder).resolve()
+        root = self._roots[folder]
         if root not in self._fallback:
             self._fallback[root] = Project(root=root)
         return self._fallback[root]
+
+    def __call__(self, path: Path) -> Project:
+        return self.configured(path) or self.fallback(path)
 
 
 def project_for_file(path: Path) -> Project:
@@ -328,11 +340,13 @@ def discover(paths: Sequence[Path]) -> Discovery:
         for f in walk_files(top):
             if f.resolve() in seen or any(_is_within(f, d) for d in covered):
                 continue
-            project = lookup(f)
-            if project.contains_version_file(f) or _quick_is_migration(f):
+            project = lookup.configured(f)
+            if project is not None:
                 add(f, project)
-                if project.alembic_ini is not None and project not in projects:
+                if project not in projects:
                     projects.append(project)
+            elif _quick_is_migration(f):
+                add(f, lookup.fallback(f))
     return Discovery(projects, files, problems)
 
 
