@@ -205,16 +205,6 @@ def _from_parse(stmts: list[Node], text: _Text, depth: int) -> list[SqlStatement
     return out
 
 
-def _spans(sql: str, subst: Substitution) -> list[tuple[int, int]]:
-    """Statement spans when the whole text does not parse: libpg_query's scanner, else ours."""
-    try:
-        slices = pg_parser.split(subst.candidates[0], with_parser=False, only_slices=True)
-    except pg_parser.ParseError:
-        return split_statements(sql)
-    spans = [_trim(sql, s.start, s.stop) for s in slices]
-    return [(s, e) for s, e in spans if s < e]
-
-
 def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:
     """Every statement in `sql`, classified by libpg_query; a statement it rejects by tokens."""
     if depth > _MAX_DEPTH:
@@ -225,7 +215,7 @@ def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:
         if stmts is not None:
             return _from_parse(stmts, _Text(candidate, 0, subst, sql), depth)
     out: list[SqlStatement] = []
-    for start, end in _spans(sql, subst):
+    for start, end in split_statements(sql):
         for candidate in subst.candidates:
             piece = candidate[start:end]
             stmts = _parse(piece)
