@@ -25,6 +25,7 @@ from ddlguard.analysis.values import (
     CoreDml,
     CoreSelect,
     Module,
+    Num,
     Text,
     TextClause,
     Unknown,
@@ -109,7 +110,7 @@ class _Detector:
                 return self._executed(call, method)
             if CONN in receivers and method in EXEC_METHODS:
                 return self._executed(call, method)
-            if SESSION in receivers and method in ORM_METHODS:
+            if SESSION in receivers and (method in ORM_METHODS or method.startswith("bulk_")):
                 return self._orm(call, method)
             if method in EXEC_METHODS and not any(isinstance(r, Api) for r in receivers):
                 # an unknown object executing a SQLAlchemy construct is a connection
@@ -226,11 +227,69 @@ class _Detector:
             (not self._standalone(call), RESULT_USED),
         ]
         why = why_not_core(root) if root is not None else None
+        if why is None and root is not None:
+            why = self._run_time_values(root)
         if why:
             reasons.insert(0, (True, why))
         fix = self._fix(call, label, reasons)
         return self._finding(
             "DG002", call, f"{label} via SQLAlchemy Core", "core", fix, label=label
+        )
+
+    def _run_time_values(self, root: ast.Call) -> str | None:
+        """A second opinion on `.values(...)`: each value must be a constant we can read."""
+        node: ast.expr = root
+        while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in ("values", "ordered_values"):
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    if not self._constant(arg):
+                        return "its values are computed at run time"
+            elif node.func.attr in ("where", "filter", "filter_by"):
+                # `t.c.id == user_id`: a bare name in a condition is a run-time value
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    for sub in ast.walk(arg):
+                        if (
+                            isinstance(sub, ast.Name)
+                            and self._bare(sub, arg)
+                            and not self._constant(sub)
+                        ):
+                            return "its conditions use values computed at run time"
+            node = node.func.value
+        return None
+
+    def _bare(self, name: ast.Name, top: ast.expr) -> bool:
+        """A name used as a value, not as the start of `t.c.x` or a call like `sa.column()`."""
+        parent = self.index.parent.get(id(name))
+        return (
+            name is top
+            or not isinstance(parent, (ast.Attribute, ast.Call))
+            or (isinstance(parent, ast.Call) and parent.func is not name)
+        )
+
+    def _constant(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return all(self._constant(e) for e in node.elts)
+        if isinstance(node, ast.Dict):
+            return all(k is not None and self._constant(k) for k in node.keys) and all(
+                self._constant(v) for v in node.values
+            )
+        if isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant):
+            return True
+        if isinstance(node, ast.Call):
+            # date(2024, 1, 1), sa.null(), sa.true(): literal constructors, no run-time input
+            return (
+                not node.keywords
+                and all(self._constant(a) for a in node.args)
+                and not isinstance(node.func, ast.Call)
+                and _callee_name(node.func) in _LITERAL_CONSTRUCTORS
+            )
+        values = self.ev.eval(node)
+        return (
+            len(values) == 1
+            and isinstance(values[0], (Text, Num))
+            and (not isinstance(values[0], Text) or values[0].static)
         )
 
     def _bulk_insert(self, call: ast.Call) -> Finding:
@@ -365,6 +424,17 @@ class _Detector:
         if self._by_span is None:
             self._by_span = {span(c): c for c in self.index.calls}
         return self._by_span.get(where)
+
+
+_LITERAL_CONSTRUCTORS = frozenset(
+    {"date", "datetime", "time", "timedelta", "Decimal", "UUID", "null", "true", "false"}
+)
+
+
+def _callee_name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
 
 
 def _sql_argument(call: ast.Call) -> ast.expr | None:
