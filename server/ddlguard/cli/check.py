@@ -9,9 +9,11 @@ is a DG000 finding on that file, and the other files are still checked.
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +21,16 @@ from types import ModuleType
 from typing import TextIO
 
 from ddlguard.cli.formats import UnknownFormat, display_path, get_writer
-from ddlguard.model import Severity
+from ddlguard.model import Finding, Severity
 from ddlguard.project import ConfigError, Discovery
 from ddlguard.rules import expand_selector
-from ddlguard.runner import CheckRun, SettingsCache, check_paths, merge_project_findings
+from ddlguard.runner import (
+    CheckedFile,
+    CheckRun,
+    SettingsCache,
+    check_paths,
+    merge_project_findings,
+)
 from ddlguard.settings import ConfigProblem, Settings
 
 
@@ -110,14 +118,39 @@ def _add_project_checks(run: CheckRun, paths: list[Path]) -> None:
 
 
 def _show_unused_noqa(run: CheckRun) -> None:
-    noqa = importlib.import_module("ddlguard.analysis.noqa")
-    finder = getattr(noqa, "unused_noqa", None)
-    if finder is None:
-        raise UsageError("--show-unused-noqa is not available in this build")
+    """Add the `# noqa` comments that suppress nothing (or name unknown codes) to each file."""
+    from ddlguard.analysis.noqa import unused_noqa
+
     for cf in run.files:
-        if cf.source is not None and cf.result.error is None:
-            cf.result.findings.extend(finder(cf.result.findings, cf.source, cf.settings))
-            cf.result.findings.sort(key=lambda f: (f.range, f.code))
+        if cf.source is None or cf.result.error is not None or not cf.result.is_migration:
+            continue
+        raw = unsuppressed_findings(cf)
+        if raw is None:
+            continue
+        cf.result.findings.extend(unused_noqa(raw, cf.source))
+        cf.result.findings.sort(key=lambda f: (f.range, f.code))
+
+
+def unsuppressed_findings(cf: CheckedFile) -> list[Finding] | None:
+    """The file's selected findings before `# noqa` (what `unused_noqa` judges against).
+
+    The engine applies `# noqa` itself, so this re-runs its detection steps without it.
+    """
+    from ddlguard.analysis.detector import detect
+    from ddlguard.hygiene import check_hygiene
+
+    assert cf.source is not None
+    source = cf.source.removeprefix("\ufeff")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+        dialect = cf.project.dialect(cf.settings.dialect)
+        raw = detect(tree, source, dialect=dialect) + check_hygiene(tree, source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    enabled = cf.settings.enabled_codes()
+    return [f for f in raw if f.code in enabled]
 
 
 def _apply_fixes(run: CheckRun, args: argparse.Namespace, out: TextIO) -> CheckRun:
@@ -151,7 +184,7 @@ def run_check(args: argparse.Namespace) -> int:
     cwd = Path.cwd()
     try:
         return _run(args, cwd)
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"ddlguard: error: {exc}\n")
         return 2
     except BrokenPipeError:  # `ddlguard check | head`

@@ -6,6 +6,7 @@ Create Date: 2024-04-09 13:10:26.551873
 
 """
 
+from pathlib import Path
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -18,8 +19,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
-def _archive_statement(table: str, action: str) -> str:
-    return f"{action} {table} WHERE created_at < now() - interval '2 years'"
+SQL_DIR = Path(__file__).parent / "sql"
 
 
 def upgrade() -> None:
@@ -30,8 +30,8 @@ def upgrade() -> None:
         sa.Column("total_cents", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    # SQL built at run time: nobody can tell statically what it does (DG006).
-    op.execute(_archive_statement("invoices", "DELETE FROM"))
+    # SQL read from a file at run time: nobody can tell statically what it does (DG006).
+    op.execute((SQL_DIR / "archive_invoices.sql").read_text())
 
 
 def downgrade() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from ddlguard.model import Finding
+from ddlguard.rules import RULES
 from ddlguard.runner import CheckedFile, CheckRun
 
 Writer = Callable[..., None]  # write_report(run, out, *, cwd)
@@ -44,6 +45,12 @@ def get_writer(name: str) -> Writer:
 
 def write(name: str, run: CheckRun, out: TextIO, *, cwd: Path) -> None:
     get_writer(name)(run, out, cwd=cwd)
+
+
+def rule_name(code: str) -> str:
+    """The rule's kebab-case name; a code the registry does not know keeps its code."""
+    rule = RULES.get(code)
+    return rule.name if rule else code.lower()
 
 
 def display_path(path: Path, cwd: Path) -> str:

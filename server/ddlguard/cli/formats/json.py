@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from ddlguard.cli.formats import sorted_findings
+from ddlguard.cli.formats import rule_name, sorted_findings
 from ddlguard.model import Applicability, Finding, FixHint
 from ddlguard.runner import CheckRun
 
@@ -27,7 +27,7 @@ def _fix(hint: FixHint | None) -> dict[str, str] | None:
 def finding_object(path: str, f: Finding) -> dict[str, Any]:
     return {
         "code": f.code,
-        "name": f.name,
+        "name": rule_name(f.code),
         "severity": str(f.severity),
         "message": f.message,
         "path": path,
