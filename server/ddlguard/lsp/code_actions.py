@@ -8,6 +8,7 @@ TextDocumentEdit carries that version, so a client refuses it if the text moved 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,10 @@ from ddlguard.lsp.diagnostics import SOURCE, range_from_list
 from ddlguard.lsp.documents import Good, uri_to_path
 from ddlguard.lsp.noqa_edit import noqa_edit
 from ddlguard.model import Applicability, Finding
+from ddlguard.project import ConfigError
 from ddlguard.rules import RULES
+
+log = logging.getLogger("ddlguard.lsp")
 
 FIX_ALL_KIND = "source.fixAll.ddlguard"
 SHOW_DOCS = "ddlguard.showDocumentation"
@@ -104,9 +108,10 @@ def _for_diagnostic(
     fix = data.get("fix") or {}
     if can_move and fix.get("applicability") == "unsafe" and good and _finding_for(good, data):
         statement = data.get("statement") or "the data operation"
+        name = move.script_name(good.analysis, uri_to_path(uri), data.get("phase"))
         out.append(
             types.CodeAction(
-                title=f"Move {statement} to scripts/sql",
+                title=f"Move {statement} to {name or 'scripts/sql'}",
                 kind=QUICKFIX,
                 diagnostics=[diag],
                 is_preferred=True,
@@ -136,9 +141,7 @@ def _for_diagnostic(
                 title=f"Show documentation for {code}",
                 kind=QUICKFIX,
                 diagnostics=[diag],
-                command=types.Command(
-                    title=f"Show documentation for {code}", command=SHOW_DOCS, arguments=[code]
-                ),
+                data={"uri": uri, "action": "docs", "code": code},
             )
         )
     return out
@@ -153,6 +156,12 @@ def resolve(
     uri = str(data.get("uri"))
     if kind == "fixAll":
         action.edit = _fix_all(uri, good, support)
+        return action
+    if kind == "docs":
+        code = str(data.get("code"))
+        action.command = types.Command(
+            title=f"Show documentation for {code}", command=SHOW_DOCS, arguments=[code]
+        )
         return action
     if good is None:
         return action
@@ -221,7 +230,11 @@ def _noqa(
 def _move(
     action: types.CodeAction, uri: str, good: Good, findings: list[Finding], support: ClientSupport
 ) -> None:
-    fix_plan = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
+    try:
+        fix_plan = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
+    except ConfigError as exc:
+        log.warning("cannot move: %s", exc)
+        return
     if not fix_plan.moved:
         return
     if support.create_files:

@@ -24,24 +24,14 @@ from pygls.uris import from_fs_path
 from ddlguard.lsp.analysis import Analysis
 from ddlguard.lsp.text import DocText
 from ddlguard.model import Applicability, Finding
+from ddlguard.project import ConfigError
 
 log = logging.getLogger("ddlguard.lsp")
 
 
 def planner_available() -> bool:
-    """True once the fix planner is installed with the package."""
-    try:
-        return importlib.util.find_spec("ddlguard.fix.planner") is not None or _has_plan_moves()
-    except (ImportError, ValueError):
-        return False
-
-
-def _has_plan_moves() -> bool:
-    try:
-        import ddlguard.fix as fix
-    except ImportError:
-        return False
-    return hasattr(fix, "plan_moves")
+    """True when the fix planner is part of the installed package."""
+    return importlib.util.find_spec("ddlguard.fix.planner") is not None
 
 
 def movable(finding: Finding) -> bool:
@@ -50,17 +40,44 @@ def movable(finding: Finding) -> bool:
 
 def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Finding]) -> Any:
     """The planner's FixPlan for moving `findings` out of this version of the document."""
-    from ddlguard.fix import plan_moves  # type: ignore[attr-defined]
+    from ddlguard.fix import plan_moves
 
     assert analysis.context is not None
     return plan_moves(
         text.source,
+        path,
         list(findings),
-        path=path,
         project=analysis.context.project,
         settings=analysis.context.settings,
         today=datetime.date.today(),
+        exists=Path.exists,
     )
+
+
+def script_name(analysis: Analysis, path: Path, phase: object) -> str | None:
+    """`scripts/sql/2025-01-31-add-users.sql` as the move would name it (for the action title)."""
+    from ddlguard.fix.naming import migration_slug, script_names
+
+    context = analysis.context
+    if context is None:
+        return None
+    try:
+        folder = context.project.scripts_dir(context.settings.scripts_dir)
+    except ConfigError:
+        return None
+    info = analysis.result.info
+    slug = migration_slug(info.message if info else None, path)
+    down = phase == "downgrade"
+    up_path, down_path = script_names(
+        folder, datetime.date.today(), slug, upgrade=not down, downgrade=down, exists=Path.exists
+    )
+    chosen = down_path if down else up_path
+    if chosen is None:
+        return None
+    try:
+        return chosen.relative_to(context.project.root.resolve()).as_posix()
+    except ValueError:
+        return chosen.name
 
 
 def _text_edits(text: DocText, fix_plan: Any) -> list[types.TextEdit]:
