@@ -29,6 +29,7 @@ _CONTROL = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "LockStmt"
             "DeallocateStmt", "LoadStmt", "ConstraintsSetStmt", "PrepareStmt", "ClosePortalStmt",
             "DeclareCursorStmt", "ExplainStmt"}  # fmt: skip
 _READS = {"FetchStmt"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_DEPTH = 8  # DO inside EXECUTE inside DO...: deeper than this is UNKNOWN
 
 
@@ -208,8 +209,10 @@ def _from_parse(stmts: list[Node], text: _Text, depth: int) -> list[SqlStatement
 def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:
     """Every statement in `sql`, classified by libpg_query; a statement it rejects by tokens."""
     if depth > _MAX_DEPTH:
-        return [SqlStatement(StatementKind.UNKNOWN, "?", (), 0, len(sql), sql.strip())]
-    subst = substitute(sql, "postgresql")
+        start, end = _trim(sql, 0, len(sql))
+        return [SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, sql[start:end])]
+    # lone surrogates (undecodable bytes) cannot go to libpg_query as UTF-8: same-length stand-in
+    subst = substitute(_SURROGATE.sub("?", sql), "postgresql")
     for candidate in subst.candidates:
         stmts = _parse(candidate)
         if stmts is not None:
