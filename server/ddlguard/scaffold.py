@@ -69,6 +69,7 @@ def checklist_block() -> str:
 
 def _script_location(raw: str, base: Path) -> Path:
     """A folder for `script_location`: `%(here)s`, relative paths and `package:path` forms."""
+    base = base.resolve()
     raw = raw.replace("%(here)s", str(base)).strip()
     if ":" in raw and not re.match(r"^[A-Za-z]:[\\/]", raw):
         raw = raw.split(":", 1)[1]
