@@ -3,7 +3,7 @@
 Statements are addressed by their first line (one statement per line is a precondition the
 planner checks). A removed statement leaves its leading comments and a one-line comment in its
 place; a body left empty gets `pass`. Helper assignments and imports the move left unused are
-removed in follow-up passes, each re-reading the code it produced.
+found on the original `ast` (`unused_after`) and removed in the same single libcst pass.
 """
 
 from __future__ import annotations
@@ -223,10 +223,8 @@ def names_in(nodes: Iterable[ast.AST]) -> set[str]:
     return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def _loads(tree: ast.Module) -> Counter[str]:
-    return Counter(
-        n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-    )
+# imports Alembic's own template writes: kept even when unused, as in a fresh revision
+TEMPLATE_IMPORTS = frozenset({("alembic", "op"), ("sqlalchemy", "sa")})
 
 
 def is_pure(node: ast.expr) -> bool:
@@ -264,42 +262,53 @@ def is_pure(node: ast.expr) -> bool:
     return False
 
 
-def unused_helpers(
-    source: str, touched: set[str], functions: set[str]
-) -> tuple[dict[int, str], set[str]]:
-    """Assignments (line → name) and import names that only the removed code used.
+def unused_after(
+    tree: ast.Module, removed: Sequence[ast.stmt], functions: set[str]
+) -> tuple[list[int], frozenset[str]]:
+    """Helper assignments (their lines) and imports (bound names) only the removed code used.
 
-    `touched`: names the removed code referenced. Assignments are looked for at module level
-    and in `functions`; a name still loaded anywhere in the module is kept.
+    Looked for at module level and in `functions`. A name still read anywhere else in the
+    module is kept; removing a helper can free the helpers and imports it used, so this runs
+    to a fixed point. Everything is decided on the original tree, then edited in one pass.
     """
-    tree = ast.parse(source)
-    loads = _loads(tree)
-    assigns: dict[int, str] = {}
+    gone: list[ast.stmt] = list(removed)
+    helpers: list[int] = []
     bodies: list[list[ast.stmt]] = [tree.body]
     bodies += [
         s.body
         for s in tree.body
         if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name in functions
     ]
-    for body in bodies:
-        for stmt in _flat(body):
+    candidates = [s for b in bodies for s in _flat(b)]
+    while True:
+        gone_ids = {id(n) for s in gone for n in ast.walk(s)}
+        loads = Counter(
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and id(n) not in gone_ids
+        )
+        touched = names_in(gone)
+        found = False
+        for stmt in candidates:
+            if id(stmt) in gone_ids:
+                continue
             target, value = _single_assign(stmt)
-            if (
-                target
-                and value is not None
-                and target in touched
-                and not loads[target]
-                and is_pure(value)
-            ):
-                assigns[stmt.lineno] = target
+            if target in touched and value is not None and not loads[target] and is_pure(value):
+                gone.append(stmt)
+                helpers.append(stmt.lineno)
+                found = True
+        if not found:
+            break
     imports: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
             for alias in node.names:
                 bound = (alias.asname or alias.name).split(".", 1)[0]
-                if bound in touched and not loads[bound] and alias.name != "*":
+                template = (module or alias.name, bound) in TEMPLATE_IMPORTS
+                if bound in touched and not loads[bound] and alias.name != "*" and not template:
                     imports.add(bound)
-    return assigns, imports
+    return helpers, frozenset(imports)
 
 
 def _flat(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -326,24 +335,3 @@ def _single_assign(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
     ):
         return stmt.target.id, stmt.value
     return None, None
-
-
-def remove_unused(source: str, touched: set[str], functions: set[str]) -> str:
-    """Remove helpers and imports the move left unused, until nothing more goes."""
-    touched = set(touched)
-    for _ in range(20):
-        assigns, imports = unused_helpers(source, touched, functions)
-        if not assigns and not imports:
-            return source
-        tree = ast.parse(source)
-        removed = [
-            s
-            for s in ast.walk(tree)
-            if isinstance(s, (ast.Assign, ast.AnnAssign)) and s.lineno in assigns
-        ]
-        touched |= names_in(s.value for s in removed if s.value is not None)
-        source = apply_edits(
-            source,
-            Edits(remove=dict.fromkeys(assigns, None), drop_names=frozenset(imports)),
-        )
-    return source

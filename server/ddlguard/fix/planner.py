@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import datetime
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,9 @@ from ddlguard.fix.codemod import (
     Edits,
     apply_edits,
     comments_in,
-    names_in,
     python_literal,
-    remove_unused,
     statement_lines,
+    unused_after,
 )
 from ddlguard.fix.edits import line_edits
 from ddlguard.fix.model import FixPlan, Moved, NewFile, NotMovable, Skipped
@@ -134,10 +134,11 @@ def plan_moves(
             edits.remove[c.line] = f"Data change moved to {rel} (ddlguard)."
         moved.append(Moved(c.finding, script, c.statements))
 
-    new_text = apply_edits(text, edits)
     removed = [c.stmt for c in candidates if not c.kept]
-    functions = {c.phase for c in candidates}
-    new_text = remove_unused(new_text, names_in(removed), functions)
+    helpers, imports = unused_after(tree, removed, {c.phase for c in candidates})
+    edits.remove.update(dict.fromkeys(helpers, None))
+    edits.drop_names = imports
+    new_text = apply_edits(text, edits)
     ast.parse(new_text)  # the invariant: a fix never produces a migration that does not parse
 
     files = []
@@ -181,11 +182,12 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _block(c: _Candidate) -> ScriptBlock:
+    """The script lines for one move: the Python it replaces (for rendered SQL), its comments."""
     comments = list(c.comments)
     if c.python is not None:
+        lines = textwrap.dedent(c.python).splitlines()
         comments = [
-            f"from: {line}" if i == 0 else f"      {line}"
-            for i, line in enumerate(c.python.splitlines())
+            ("was: " if i == 0 else "     ") + line for i, line in enumerate(lines)
         ] + comments
     return ScriptBlock(tuple(comments), c.statements)
 
@@ -219,11 +221,11 @@ def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _
     python: str | None = None
     if finding.code == "DG003" or kind == "bulk_insert":
         statements = tuple(render_bulk_insert(call, scope, dialect))
-        python = ast.get_source_segment(text, stmt)
+        python = ast.get_source_segment(text, stmt, padded=True)
     elif finding.code == "DG002" or kind == "core":
         _check_exec_args(call)
         statements = tuple(render_core(call.args[0], scope, dialect))
-        python = ast.get_source_segment(text, stmt)
+        python = ast.get_source_segment(text, stmt, padded=True)
     else:
         _check_exec_args(call)
         sql = finding.data.get("sql")
@@ -231,6 +233,8 @@ def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _
             raise NotMovable("the SQL text cannot be read statically")
         split = split_sql(sql, dialect)
         statements = split.moved
+        if _literal_sql_arg(call) is None:  # built in Python: show the reviewer where from
+            python = ast.get_source_segment(text, stmt, padded=True)
         if split.kept:
             literal = _literal_sql_arg(call)
             if literal is None:
