@@ -34,7 +34,9 @@ def migration(body: str) -> str:
     return HEAD + textwrap.dedent(body)
 
 
-def findings_of(source: str, settings: Settings | None = None, dialect: str = "postgresql") -> list[Finding]:
+def findings_of(
+    source: str, settings: Settings | None = None, dialect: str = "postgresql"
+) -> list[Finding]:
     result = analyze_source(
         source, Path("m.py"), settings or Settings(), dialect=dialect, in_version_dir=True
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ddlguard.settings import Settings
+
 from .helpers import body, findings_of, migration, plan, script
 
 UP = "2026-11-25-backfill-names.sql"
@@ -16,7 +17,7 @@ DOWN = "2026-11-25-backfill-names-rollback.sql"
 
 
 def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             op.add_column("users", sa.Column("name", sa.String()))
@@ -27,8 +28,8 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
 
         def downgrade():
             op.drop_column("users", "name")
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             op.add_column("users", sa.Column("name", sa.String()))
@@ -39,7 +40,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
 
         def downgrade():
             op.drop_column("users", "name")
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
     assert [f.path.name for f in result.new_files] == [UP]
@@ -49,7 +50,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
 
 
 def test_bind_and_text_helpers_left_unused_are_removed(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         from sqlalchemy import text
 
         BACKFILL = "UPDATE users SET active = true"
@@ -58,56 +59,56 @@ def test_bind_and_text_helpers_left_unused_are_removed(tmp_path: Path) -> None:
         def upgrade():
             conn = op.get_bind()
             conn.execute(text(BACKFILL))
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
             pass
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
     assert "UPDATE users SET active = true;" in script(result, UP)
 
 
 def test_helper_still_used_elsewhere_is_kept(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             conn = op.get_bind()
             conn.execute(sa.text("DELETE FROM sessions"))
             conn.execute(sa.text("CREATE INDEX ix_a ON a (b)"))
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             conn = op.get_bind()
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
             conn.execute(sa.text("CREATE INDEX ix_a ON a (b)"))
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
 
 
 def test_multi_statement_string_keeps_its_ddl_in_the_migration(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             op.execute("ALTER TABLE users ADD COLUMN age int; UPDATE users SET age = 0")
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
             op.execute("ALTER TABLE users ADD COLUMN age int")
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
     assert body(script(result, UP)) == "BEGIN;\n\nUPDATE users SET age = 0;\n\nCOMMIT;\n"
 
 
 def test_bulk_insert_renders_exact_literals_and_drops_its_table_and_imports(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         import datetime
         from sqlalchemy.dialects import postgresql
 
@@ -133,13 +134,13 @@ def test_bulk_insert_renders_exact_literals_and_drops_its_table_and_imports(tmp_
                      "created": datetime.datetime(2024, 2, 1, 13, 30)},
                 ],
             )
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
             pass
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
     text = script(result, UP)
@@ -155,7 +156,7 @@ def test_bulk_insert_renders_exact_literals_and_drops_its_table_and_imports(tmp_
 
 
 def test_bulk_insert_into_a_table_created_by_the_migration(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             plans = op.create_table(
@@ -164,16 +165,16 @@ def test_bulk_insert_into_a_table_created_by_the_migration(tmp_path: Path) -> No
                 sa.Column("cents", sa.Integer(), nullable=False),
             )
             op.bulk_insert(plans, [{"code": "free", "cents": 0}])
-    ''')
+    """)
     result = plan(tmp_path, before)
     # the create_table call is schema: it stays, with its assignment
-    assert 'plans = op.create_table(' in result.new_source
+    assert "plans = op.create_table(" in result.new_source
     assert "op.bulk_insert" not in result.new_source
     assert "INSERT INTO plans (code, cents) VALUES ('free', 0);" in script(result, UP)
 
 
 def test_core_update_delete_insert_render_for_the_dialect(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         accounts = sa.table(
             "accounts",
             sa.column("id", sa.Integer),
@@ -188,13 +189,13 @@ def test_core_update_delete_insert_render_for_the_dialect(tmp_path: Path) -> Non
             op.execute(accounts.update().where(accounts.c.id.in_([1, 2])).values(active=True))
             op.execute(sa.delete(accounts).where(accounts.c.note.like("tmp%")))
             op.execute(accounts.insert().values(id=3, active=False, note="50% off"))
-    ''')
-    after = migration('''
+    """)
+    after = migration("""
 
         def upgrade():
             op.add_column("accounts", sa.Column("active", sa.Boolean()), schema="billing")
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == after
     text = script(result, UP)
@@ -206,19 +207,19 @@ def test_core_update_delete_insert_render_for_the_dialect(tmp_path: Path) -> Non
 
 
 def test_core_for_sqlite_renders_booleans_as_integers(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         t = sa.table("t", sa.column("flag", sa.Boolean))
 
 
         def upgrade():
             op.execute(t.update().values(flag=True))
-    ''')
+    """)
     result = plan(tmp_path, before, dialect="sqlite")
     assert "UPDATE t SET flag=1;" in script(result, UP)
 
 
 def test_downgrade_data_goes_to_the_rollback_script(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             op.execute("INSERT INTO flags (name) VALUES ('beta')")
@@ -226,7 +227,7 @@ def test_downgrade_data_goes_to_the_rollback_script(tmp_path: Path) -> None:
 
         def downgrade():
             op.execute("DELETE FROM flags WHERE name = 'beta'")
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert {f.path.name for f in result.new_files} == {UP, DOWN}
     assert "INSERT INTO flags" in script(result, UP) and "DELETE" not in script(result, UP)
@@ -235,12 +236,12 @@ def test_downgrade_data_goes_to_the_rollback_script(tmp_path: Path) -> None:
 
 
 def test_noqa_statement_is_untouched(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             op.execute("UPDATE a SET b = 1")  # noqa: DG001
             op.execute("UPDATE c SET d = 1")
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert 'op.execute("UPDATE a SET b = 1")  # noqa: DG001' in result.new_source
     assert "UPDATE c" not in result.new_source
@@ -248,7 +249,7 @@ def test_noqa_statement_is_untouched(tmp_path: Path) -> None:
 
 
 def test_values_computed_at_run_time_are_not_moved(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         import os
 
 
@@ -256,30 +257,30 @@ def test_values_computed_at_run_time_are_not_moved(tmp_path: Path) -> None:
             op.execute(sa.text("UPDATE a SET b = :b").bindparams(b=os.environ["B"]))
             for name in ("x", "y"):
                 op.execute(f"DELETE FROM {name}")
-    ''')
+    """)
     result = plan(tmp_path, before)
     assert result.new_source == before
     assert result.new_files == ()
 
 
 def test_transaction_off_writes_no_begin_commit(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             op.execute("UPDATE a SET b = 1")
-    ''')
+    """)
     result = plan(tmp_path, before, settings=Settings(transaction=False))
     assert body(script(result, UP)) == "UPDATE a SET b = 1;\n"
 
 
 def test_crlf_and_non_ascii_survive_byte_for_byte(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
         # données: ünïcode 🎉
 
         def upgrade():
             op.add_column("t", sa.Column("é", sa.String()))
             op.execute("UPDATE t SET é = 'ça va 🎉'")
-    ''').replace("\n", "\r\n")
+    """).replace("\n", "\r\n")
     result = plan(tmp_path, before)
     assert "\n" not in result.new_source.replace("\r\n", "")
     assert "# données: ünïcode 🎉\r\n" in result.new_source
@@ -288,12 +289,12 @@ def test_crlf_and_non_ascii_survive_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
-    before = migration('''
+    before = migration("""
 
         def upgrade():
             conn = op.get_bind()
             conn.execute(sa.text("UPDATE a SET b = 1"))
-    ''')
+    """)
     first = plan(tmp_path, before)
     for f in first.new_files:
         f.path.parent.mkdir(parents=True, exist_ok=True)
