@@ -56,6 +56,12 @@ def test_dml_words_in_comments_literals_and_names_are_not_dml(sql: str) -> None:
     assert only(sql).kind is StatementKind.DDL
 
 
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "sqlite"])
+def test_trailing_comment_is_not_part_of_the_statement(dialect: str) -> None:
+    sql = "UPDATE t SET a = 1 -- then backfill\n; DELETE FROM u /* done */"
+    assert [s.text for s in classify(sql, dialect)] == ["UPDATE t SET a = 1", "DELETE FROM u"]
+
+
 def test_leading_comment_is_not_part_of_the_statement() -> None:
     sql = "  -- move rows\n  UPDATE t SET a = 1  "
     s = only(sql)

@@ -66,7 +66,34 @@ def split_statements(sql: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in (_trim(sql, s, e) for s, e in spans) if s < e]
 
 
+# one lexical piece: a comment (group 1), else a quoted string, dollar quote, word or character
+_PIECE = re.compile(
+    r"(--[^\n]*|/\*.*?(?:\*/|\Z))"
+    r"|'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|`[^`]*`?"
+    r"|\$((?:[A-Za-z_][A-Za-z0-9_]*)?)\$.*?(?:\$\2\$|\Z)"
+    r"|[^\s'\"`$/-]+|\S",
+    re.S,
+)
+
+
 def _trim(sql: str, start: int, end: int) -> tuple[int, int]:
+    """Trim whitespace and comments around a statement.
+
+    A trailing comment is not part of the statement: whoever appends `;` to the text (the fix
+    writing a script) must not have it commented out.
+    """
+    start, end = _trim_head(sql, start, end)
+    body = sql[start:end]
+    if "--" in body or "/*" in body:
+        code_end = start
+        for m in _PIECE.finditer(sql, start, end):
+            if m.group(1) is None:
+                code_end = m.end()
+        end = code_end
+    return start, end
+
+
+def _trim_head(sql: str, start: int, end: int) -> tuple[int, int]:
     """Trim whitespace and leading comments."""
     while True:
         while start < end and sql[start].isspace():
@@ -86,7 +113,7 @@ def _trim(sql: str, start: int, end: int) -> tuple[int, int]:
 
 
 _QUOTED_NAME = re.compile(r'"(?:[^"]|"")*"|`[^`]*`')
-_DOLLAR_QUOTED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$.*?\$\1\$", re.S)
+_DOLLAR_QUOTED = re.compile(r"\$((?:[A-Za-z_][A-Za-z0-9_]*)?)\$.*?\$\1\$", re.S)
 _MODIFIERS = {"OR", "REPLACE", "UNIQUE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL",
               "CONSTRAINT", "TRUSTED", "PROCEDURAL", "RECURSIVE", "IGNORE", "ONLINE", "OFFLINE",
               "CLUSTERED", "NONCLUSTERED", "DEFINER", "ALGORITHM", "SQL", "SECURITY"}  # fmt: skip
