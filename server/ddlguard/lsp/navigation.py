@@ -82,7 +82,9 @@ def _comments(source: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def document_links(text: DocText, path: Path, contexts: ContextCache) -> list[types.DocumentLink]:
+def document_links(
+    text: DocText, path: Path, contexts: ContextCache, tooltips: bool = False
+) -> list[types.DocumentLink]:
     """Links for `.sql` paths in comments that name an existing file inside the project."""
     context = contexts.for_path(path)
     root = context.project.root.resolve()
@@ -101,7 +103,7 @@ def document_links(text: DocText, path: Path, contexts: ContextCache) -> list[ty
                 types.DocumentLink(
                     range=text.to_lsp_range(rng),
                     target=from_fs_path(str(target)) or target.as_uri(),
-                    tooltip="Open the data script",
+                    tooltip="Open the data script" if tooltips else None,
                 )
             )
     return links

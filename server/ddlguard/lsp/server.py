@@ -117,7 +117,11 @@ class DdlguardServer(LanguageServer):
     # --- errors -------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Internal errors go to the log with their traceback; the user is told once."""
-        tb = "".join(traceback.format_exception(error))
+        data = getattr(error, "data", None)
+        if isinstance(data, dict) and data.get("traceback"):
+            tb = "Traceback (most recent call last):\n" + "".join(data["traceback"])
+        else:
+            tb = "".join(traceback.format_exception(error))
         log.error("internal error (%s): %s\n%s", getattr(source, "__name__", source), error, tb)
         if not self.shown_internal_error:
             self.shown_internal_error = True
@@ -394,8 +398,15 @@ async def on_document_link(
 ) -> list[types.DocumentLink]:
     uri = params.text_document.uri
     text = ls.current_text(uri)
+    td = ls.client_capabilities.text_document
+    tooltips = bool(td and td.document_link and td.document_link.tooltip_support)
     return await asyncio.get_running_loop().run_in_executor(
-        ls.document_executor, navigation.document_links, text, uri_to_path(uri), ls.contexts
+        ls.document_executor,
+        navigation.document_links,
+        text,
+        uri_to_path(uri),
+        ls.contexts,
+        tooltips,
     )
 
 
