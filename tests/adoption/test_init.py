@@ -86,5 +86,10 @@ def test_a_migration_from_the_template_is_flagged_until_reviewed(tmp_path: Path)
     assert [f.code for f in check_hygiene(ast.parse(source), source)] == ["DG201", "DG202"]
     _, found = check_json(tmp_path)
     assert [c[0] for c in codes(found)] == ["DG201", "DG202"]
+    # the safe fix removes exactly the checklist
+    fixed = run(["check", "--fix"], tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert path.read_text("utf-8") == remove_checklist(source)
+    assert [c[0] for c in codes(check_json(tmp_path)[1])] == ["DG202"]
     path.write_text(remove_checklist(source).replace("    pass", "    # marker\n    pass", 1))
     assert check_json(tmp_path)[1] == []

@@ -8,6 +8,7 @@ when done (even if everything existed), 2 when no Alembic project is found or PA
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -61,7 +62,15 @@ def _read(path: Path) -> str:
 
 def run_init(args: argparse.Namespace) -> int:
     """The `init` subcommand; returns the exit code."""
-    cwd = Path.cwd()
+    try:
+        return _run(args, Path.cwd())
+    except BrokenPipeError:  # `ddlguard init | head`: the files are written already
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace, cwd: Path) -> int:
     target = Path(args.path)
     if not target.exists():
         sys.stderr.write(f"ddlguard: error: {args.path}: no such file or directory\n")
@@ -77,6 +86,8 @@ def run_init(args: argparse.Namespace) -> int:
     try:
         for setup in setups:
             _init_one(setup, bool(args.force), cwd, out)
+    except BrokenPipeError:
+        raise
     except (ConfigError, OSError) as exc:
         sys.stderr.write(f"ddlguard: error: {exc}\n")
         return 2
