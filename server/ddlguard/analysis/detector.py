@@ -53,6 +53,7 @@ ORM_METHODS = frozenset(
         "get",
     }
 )
+_INTERESTING = EXEC_METHODS | ORM_METHODS
 _SQL_KEYWORDS = ("statement", "sqltext", "sql", "object_", "clause", "operation")
 _OWN_KEYWORDS = frozenset({*_SQL_KEYWORDS, "execution_options"})
 
@@ -88,6 +89,7 @@ class _Detector:
         self.ev = Evaluator(self.index)
         self.phases = phases(self.index)
         self._by_span: dict[tuple[int, int, int, int], ast.Call] | None = None
+        self._loads_by_scope: dict[int, set[str]] = {}
 
     def run(self) -> list[Finding]:
         findings: list[Finding] = []
@@ -103,6 +105,8 @@ class _Detector:
         func = call.func
         if isinstance(func, ast.Attribute):
             method = func.attr
+            if method not in _INTERESTING and not method.startswith("bulk_"):
+                return None  # `sa.Column(...)`, `op.add_column(...)`: nothing to evaluate
             receivers = self.ev.eval(func.value)
             if OP in receivers and method == "bulk_insert":
                 return self._bulk_insert(call)
@@ -119,6 +123,8 @@ class _Detector:
                     isinstance(v, (TextClause, CoreDml, CoreSelect)) for v in self.ev.eval(arg)
                 ):
                     return self._executed(call, method)
+            return None
+        if not (isinstance(func, ast.Name) and func.id in self.index.imported_names):
             return None
         for callee in self.ev.eval(func):
             if isinstance(callee, Module):
@@ -411,6 +417,9 @@ class _Detector:
 
     def _loads(self, scope: Scope) -> set[str]:
         """Names read in the scope or any scope nested in it (closures read it too)."""
+        cached = self._loads_by_scope.get(scope.id)
+        if cached is not None:
+            return cached
         loads = set(scope.loads)
         for other in self.index.scopes:
             up = other.parent
@@ -418,6 +427,7 @@ class _Detector:
                 up = up.parent
             if up is scope:
                 loads |= other.loads
+        self._loads_by_scope[scope.id] = loads
         return loads
 
     def _call_at(self, where: tuple[int, int, int, int]) -> ast.Call | None:
