@@ -27,7 +27,7 @@ _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
 def read_info(path: Path) -> MigrationInfo | None:
     """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable."""
-    key = path.resolve()
+    key = path if path.is_absolute() else path.resolve()
     try:
         st = key.stat()
     except OSError:
@@ -91,10 +91,10 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
-    for path in _version_files(project):
-        if path.resolve() in seen:
+    for path in _version_files(project):  # absolute: under the resolved version folders
+        if path in seen:
             continue
-        seen.add(path.resolve())
+        seen.add(path)
         info = read_info(path)
         if info is None:
             graph.unreadable += 1
