@@ -166,3 +166,20 @@ def test_core_condition_on_a_module_constant_is_movable() -> None:
     source = f"{PRELUDE}FREE = 'free'\ndef upgrade():\n    op.execute(users.delete().where(users.c.plan == FREE))\n"
     finding = only(source)
     assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+
+
+def test_flask_sqlalchemy_session_called_at_module_level() -> None:
+    found = analyse(
+        """
+        from flask_sqlalchemy import SQLAlchemy
+        db = SQLAlchemy()
+        session = db.session()
+        def upgrade():
+            rows = session.query(Thing).all()
+            db.session.commit()
+        """
+    )
+    assert [(f.code, f.data["statement"]) for f in found] == [
+        ("DG004", "session.query()"),
+        ("DG004", "db.session.commit()"),
+    ]

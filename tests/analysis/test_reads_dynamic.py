@@ -99,3 +99,11 @@ def test_ddl_constructs_from_sqlalchemy_are_nothing() -> None:
         "def upgrade():\n    op.execute(CreateSequence(Sequence('s')))\n    op.execute(sa.schema.DropSequence(sa.Sequence('s')))\n"
     )
     assert analyse(source) == []
+
+
+def test_core_select_message_names_the_table() -> None:
+    source = f"{PRELUDE}def upgrade():\n    rows = op.get_bind().execute(sa.select(users.c.id)).fetchall()\n    r = op.get_bind().execute(users.select().with_for_update()).first()\n"
+    assert [f.message for f in analyse(source)] == [
+        "SELECT on users: rows read in upgrade()",
+        "SELECT ... FOR UPDATE on users: rows locked in upgrade()",
+    ]

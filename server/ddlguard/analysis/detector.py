@@ -195,7 +195,8 @@ class _Detector:
         elif isinstance(value, CoreDml):
             sent.core.append(value)
         elif isinstance(value, CoreSelect):
-            sent.reads.append(("SELECT", value.locking))
+            label = f"SELECT on {value.table}" if value.table else "SELECT"
+            sent.reads.append((_lock_label(label) if value.locking else label, value.locking))
         elif isinstance(value, Unknown):
             sent.unreadable.append(value.why)
         elif isinstance(value, Module) and value.root not in ("sqlalchemy", "alembic", "sqlmodel"):
@@ -456,6 +457,8 @@ def _sql_argument(call: ast.Call) -> ast.expr | None:
 
 def _read_label(statement: SqlStatement) -> str:
     label = statement.describe()
-    if statement.locking:
-        label = label.replace("SELECT", "SELECT ... FOR UPDATE", 1)
-    return label
+    return _lock_label(label) if statement.locking else label
+
+
+def _lock_label(label: str) -> str:
+    return label.replace("SELECT", "SELECT ... FOR UPDATE", 1)

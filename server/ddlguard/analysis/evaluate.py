@@ -198,28 +198,19 @@ class Evaluator:
             and node.value.id in ("db", "database")
         ):
             return [SESSION]
-        out: list[Value] = []
-        for base in self.eval(node.value):
-            if isinstance(base, Module):
-                if attr == "session" and base.root not in _SA_ROOTS and base.root != "alembic":
-                    out.append(SESSION)  # Flask-SQLAlchemy's `db.session`, db imported from the app
-                else:
-                    out.append(module(f"{base.path}.{attr}"))
-            elif (base == CONTEXT and attr in ("bind", "connection")) or (
-                base in (CONN, SESSION) and attr in _CONN_ATTRS
-            ):
-                out.append(CONN)
-            elif base == SA_OTHER:
-                out.append(SA_OTHER)
-            else:
-                out.append(UNKNOWN)
-        return out
+        return [_attribute_of(base, attr) for base in self.eval(node.value)]
 
     # -- calls -----------------------------------------------------------------------------
 
     def _call(self, node: ast.Call) -> list[Value]:
         func = node.func
         if isinstance(func, ast.Attribute):
+            if (
+                func.attr == "session"
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("db", "database")
+            ):
+                return [SESSION]  # Flask-SQLAlchemy 2: `db.session()`
             out: list[Value] = []
             for receiver in self.eval(func.value):
                 out.extend(self._method(node, receiver, func.attr))
@@ -231,7 +222,7 @@ class Evaluator:
 
     def _method(self, node: ast.Call, receiver: Value, name: str) -> list[Value]:
         if isinstance(receiver, Module):
-            return self._call_value(node, module(f"{receiver.path}.{name}"))
+            return self._call_value(node, _attribute_of(receiver, name))
         if receiver in (OP, CONTEXT):
             if name == "get_bind":
                 return [CONN]
@@ -256,7 +247,7 @@ class Evaluator:
         if isinstance(receiver, CoreSelect):
             if name in _SELECT_EXITS:
                 return [SA_OTHER]
-            return [CoreSelect(receiver.locking or name == "with_for_update")]
+            return [CoreSelect(receiver.locking or name == "with_for_update", receiver.table)]
         if isinstance(receiver, Text):
             return self._str_method(node, receiver, name)
         if receiver in (SA_OTHER, OP):
@@ -267,7 +258,7 @@ class Evaluator:
             table = receiver.name if isinstance(receiver, Table) else describe(node.func)
             return [CoreDml(name.upper(), table, span(node))]
         if name == "select" and not node.args and isinstance(receiver, Table):
-            return [CoreSelect()]
+            return [CoreSelect(table=receiver.name)]
         return [Unknown("the result of a call")]
 
     def _str_method(self, node: ast.Call, receiver: Text, name: str) -> list[Value]:
@@ -334,7 +325,7 @@ class Evaluator:
                 table = self.table_name(first) if first is not None else "?"
                 return [CoreDml(last.upper(), table, span(node))]
             if last == "select":
-                return [CoreSelect()]
+                return [CoreSelect(table=self._selected_table(node))]
             if last in ("table", "Table"):
                 return [Table(self.table_name(first) if first is not None else "?")]
             if last in ("create_engine", "engine_from_config", "create_async_engine"):
@@ -354,6 +345,16 @@ class Evaluator:
                 return [CONN]
             return [SA_OTHER]
         return [Unknown(f"the result of {path}()")]
+
+    def _selected_table(self, node: ast.Call) -> str:
+        """`sa.select(users.c.id)`, `sa.select(users)`: the table of the first column or table."""
+        if not node.args:
+            return ""
+        root: ast.expr = node.args[0]
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        tables = [v.name for v in self.eval(root) if isinstance(v, Table)]
+        return tables[0] if tables else ""
 
     def table_name(self, node: ast.expr) -> str:
         for value in self.eval(node):
@@ -450,6 +451,21 @@ def module(path: str) -> Value:
     if path in ("alembic.op", "alembic.context"):
         return OP if path.endswith("op") else CONTEXT
     return Module(path)
+
+
+def _attribute_of(base: Value, attr: str) -> Value:
+    """`base.attr` for the objects the detector knows."""
+    if isinstance(base, Module):
+        if attr == "session" and base.root not in _SA_ROOTS and base.root != "alembic":
+            return SESSION  # Flask-SQLAlchemy's `db.session`, db imported from the app
+        return module(f"{base.path}.{attr}")
+    if base == CONTEXT and attr in ("bind", "connection"):
+        return CONN
+    if base in (CONN, SESSION) and attr in _CONN_ATTRS:
+        return CONN
+    if base == SA_OTHER:
+        return SA_OTHER
+    return UNKNOWN
 
 
 def span(node: ast.expr) -> tuple[int, int, int, int]:

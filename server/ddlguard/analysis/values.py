@@ -68,6 +68,7 @@ class CoreDml:
 @dataclass(frozen=True, slots=True)
 class CoreSelect:
     locking: bool = False  # `.with_for_update()`
+    table: str = ""  # the first table selected from, when known
 
 
 @dataclass(frozen=True, slots=True)
