@@ -183,3 +183,18 @@ def test_flask_sqlalchemy_session_called_at_module_level() -> None:
         ("DG004", "session.query()"),
         ("DG004", "db.session.commit()"),
     ]
+
+
+def test_app_db_session_factory_on_a_bind() -> None:
+    found = analyse(
+        """
+        from alembic import op
+        from myapp import db
+        def upgrade():
+            session = db.Session(bind=op.get_bind())
+            for obj in session.query(Chart).filter(Chart.kind == "x"):
+                session.merge(obj)
+            session.close()
+        """
+    )
+    assert [f.data["statement"] for f in found] == ["session.query()", "session.merge()"]

@@ -337,6 +337,10 @@ class Evaluator:
             return [SA_OTHER]
         if root == "flask_sqlalchemy":
             return [Module("flask_sqlalchemy.db")]
+        if last in ("Session", "session", "scoped_session", "create_scoped_session"):
+            return [SESSION]  # the app's `db.Session(bind=...)`, `db.session()`
+        if last == "sessionmaker":
+            return [SESSION_FACTORY]
         if path in ("textwrap.dedent", "inspect.cleandoc") and first is not None:
             fn = textwrap.dedent if last == "dedent" else inspect.cleandoc
             return [Text(fn(v.text)) if isinstance(v, Text) else v for v in self.eval(first)]
