@@ -178,11 +178,21 @@ function findLogs(dir, name) {
   return out;
 }
 
+/** Runs a command from the palette (F1) by its full title. */
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
+  await page.keyboard.type(title, { delay: 5 });
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible", timeout: STEP_TIMEOUT });
+  await row.click();
+}
+
 async function main() {
   step = "prerequisites";
-  checkPrerequisites();
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  checkPrerequisites();
 
   step = "build the .vsix";
   const vsix = buildVsix();
@@ -216,7 +226,7 @@ async function main() {
         "workbench.secondarySideBar.defaultVisibility": "hidden",
         "editor.minimap.enabled": false,
         "ddlguard.path": ddlguard,
-        "ddlguard.trace.server": "messages",
+        "ddlguard.trace.server": process.env.DDLGUARD_E2E_TRACE ?? "messages",
       },
       null,
       2,
@@ -338,11 +348,7 @@ async function main() {
   await moveItem.click();
   await waitFor(() => sqlScripts(workspace).some((n) => !before.has(n)), "a new scripts/sql/*.sql file");
   // The WorkspaceEdit changes the open migration; save everything so the disk shows the result.
-  await page.keyboard.press("F1");
-  await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
-  await page.keyboard.type("File: Save All", { delay: 10 });
-  await page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Save All"]', { timeout: STEP_TIMEOUT });
-  await page.keyboard.press("Enter");
+  await runCommand(page, "File: Save All");
 
   step = "the script holds the statement and the migration does not";
   const created = sqlScripts(workspace).filter((n) => !before.has(n));
@@ -356,12 +362,43 @@ async function main() {
   await page.keyboard.press("Escape");
   await screenshot("after-move");
 
+  step = "ddlguard: Move All Data Operations in This File";
+  const remaining = /^\s*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)\s*$/m.exec(after);
+  if (!remaining) fail("the migration holds no second data statement for the move-all command");
+  const known = new Set(sqlScripts(workspace));
+  await page.waitForTimeout(1500); // let the server publish diagnostics for the edited text
+  await runCommand(page, "ddlguard: Move All Data Operations in This File");
+  await waitFor(() => sqlScripts(workspace).some((n) => !known.has(n)), "a script from the move-all command");
+  await runCommand(page, "File: Save All");
+  const allScript = sqlScripts(workspace).find((n) => !known.has(n));
+  await waitFor(
+    () => fs.readFileSync(path.join(workspace, "scripts", "sql", allScript), "utf8").includes(remaining[1]),
+    `${allScript} to contain ${remaining[1]}`,
+  );
+  await waitFor(() => !fs.readFileSync(migration, "utf8").includes(remaining[1]), "the migration to no longer hold the second statement");
+  log(`move all wrote scripts/sql/${allScript}`);
+  await screenshot("after-move-all");
+
+  step = "a broken ddlguard.path restarts into one clear notification";
+  // Workspace settings: VS Code watches the workspace's files (code-server does not watch the
+  // user settings file for external writes).
+  const missing = path.join(root, "no-such-ddlguard");
+  fs.mkdirSync(path.join(workspace, ".vscode"), { recursive: true });
+  fs.writeFileSync(path.join(workspace, ".vscode", "settings.json"), JSON.stringify({ "ddlguard.path": missing }, null, 2));
+  const toast = page.locator(".notification-toast", { hasText: "no usable language server" });
+  await toast.first().waitFor({ state: "visible", timeout: STEP_TIMEOUT });
+  const toastText = await toast.first().innerText();
+  for (const expected of [missing, "Select Interpreter", "Show How to Install"]) {
+    if (!toastText.includes(expected)) fail(`the notification does not mention ${expected}: ${toastText}`);
+  }
+  await screenshot("server-not-found");
+
   const image = process.env.DDLGUARD_E2E_QUICKFIX_IMAGE;
   if (image) {
     fs.copyFileSync(quickfixShot, image);
     log(`copied the quick-fix screenshot to ${image}`);
   }
-  log(`PASSED: DG001 shown, "${title}" applied, ${created[0]} written`);
+  log(`PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), missing server reported`);
 }
 
 async function cleanup() {
