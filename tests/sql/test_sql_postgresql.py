@@ -161,8 +161,17 @@ def test_describe_names_the_table() -> None:
 
 
 def test_non_ascii_offsets_and_names() -> None:
-    sql = "SELECT 'é'; /* ü */ UPDATE \"Zürich\" SET a = 'ö'; DELETE FROM t"
+    """libpg_query reports UTF-8 byte offsets; 2-, 3- and 4-byte characters shift them."""
+    sql = "SELECT 'é€😀'; /* ü */ UPDATE \"Zürich😀\" SET a = 'ö'; DELETE FROM t"
     _, second, third = classify(sql)
-    assert second.text == "UPDATE \"Zürich\" SET a = 'ö'"
-    assert second.tables == ('"Zürich"',)
+    assert second.text == "UPDATE \"Zürich😀\" SET a = 'ö'"
+    assert second.tables == ('"Zürich😀"',)
     assert third.text == "DELETE FROM t"
+
+
+def test_long_non_ascii_script() -> None:
+    sql = ";\n".join(f"UPDATE t{i} SET a = 'é😀'" for i in range(3000))
+    statements = classify(sql)
+    assert len(statements) == 3000
+    assert statements[-1].tables == ("t2999",)
+    assert statements[-1].text == "UPDATE t2999 SET a = 'é😀'"

@@ -7,9 +7,11 @@ locations are UTF-8 byte offsets; `_Text` maps them back to characters.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from pglast import parser as pg_parser
@@ -29,6 +31,7 @@ _CONTROL = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "LockStmt"
             "DeallocateStmt", "LoadStmt", "ConstraintsSetStmt", "PrepareStmt", "ClosePortalStmt",
             "DeclareCursorStmt", "ExplainStmt"}  # fmt: skip
 _READS = {"FetchStmt"}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_DEPTH = 8  # DO inside EXECUTE inside DO...: deeper than this is UNKNOWN
 
@@ -46,8 +49,26 @@ class _Text:
         """A byte offset reported by libpg_query, as a character offset in the caller's text."""
         if self.parsed.isascii():
             return self.base + byte_offset
-        encoded = self.parsed.encode("utf-8")
-        return self.base + len(encoded[:byte_offset].decode("utf-8", errors="ignore"))
+        starts, extras = _multibyte(self.parsed)
+        i = bisect.bisect_left(starts, byte_offset)  # multi-byte characters wholly before it
+        return self.base + byte_offset - (extras[i - 1] if i else 0)
+
+
+@lru_cache(maxsize=16)
+def _multibyte(text: str) -> tuple[list[int], list[int]]:
+    """Byte offset of each multi-byte character, and the extra bytes up to and including it.
+
+    Linear once per text, then a bisection per location: a long script with accents in its
+    comments must not cost a re-encoding per statement.
+    """
+    starts: list[int] = []
+    extras: list[int] = []
+    extra = 0
+    for m in _NON_ASCII.finditer(text):
+        starts.append(m.start() + extra)
+        extra += len(m.group().encode("utf-8")) - 1
+        extras.append(extra)
+    return starts, extras
 
 
 def _unwrap(node: Node) -> tuple[str, Node]:
