@@ -193,6 +193,12 @@ class Rebuilder:
                 return self._names[node.id]
             finally:
                 self._resolving.discard(node.id)
+        if node.id in self.scope.imports:
+            raise NotMovable(
+                f"{node.id} is imported from {self.scope.imports[node.id]}, which ddlguard does not run"
+            )
+        if not self.scope.is_assigned(node.id):
+            raise NotMovable(f"{node.id} is not defined in this file")
         raise NotMovable(f"{node.id} is computed at run time")
 
     def _attribute(self, node: ast.Attribute) -> Any:
@@ -235,8 +241,14 @@ class Rebuilder:
                 raise NotMovable(f"{_short(node)} is invalid: {exc}") from None
         if qual is not None and qual.startswith("sqlalchemy."):
             return self._sa_call(qual, node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS:
+        if qual is not None:
+            raise NotMovable(
+                f"{qual}() runs at migration time; its result cannot be known statically"
+            )
+        if isinstance(node.func, ast.Attribute):
             target = self.eval(node.func.value)
+            if isinstance(target, (ClauseElement, TableClause)) and node.func.attr not in _METHODS:
+                raise NotMovable(f".{node.func.attr}() is not something ddlguard rebuilds")
             if isinstance(target, (ClauseElement, TableClause)):
                 args, kwargs = self._args(node)
                 if node.func.attr in ("values", "ordered_values"):
@@ -334,7 +346,10 @@ class Rebuilder:
         qual = self.scope.qualname(target) or ""
         if qual.rsplit(".", 1)[-1] in ("ForeignKey", "Sequence", "Identity", "Computed"):
             return None
-        value = self.eval(node)
+        try:
+            value = self.eval(node)
+        except NotMovable:
+            value = None
         if isinstance(value, type) and issubclass(value, TypeEngine):
             try:
                 return value()
