@@ -146,6 +146,8 @@ def check_paths(
     named = {p.resolve() for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems))
     for path, project in found.files:
+        if path.suffix != ".py":  # named `.sql` scripts are the data-scripts check's
+            continue
         settings = cache.for_path(path)
         if not settings.accepts_path(path):
             continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from .helpers import make_project, migration, run_cli, run_json
@@ -83,3 +85,21 @@ def test_data_scripts_are_checked_for_ddl(tmp_path: Path) -> None:
     code, items, _ = run_json(cwd=tmp_path)
     assert code == 1
     assert [(i["path"], i["code"]) for i in items] == [("scripts/sql/2024-01-02-bad.sql", "DG401")]
+
+
+def test_check_path_imports_no_editor_or_fix_machinery() -> None:
+    """`check` stays light: no pygls/lsprotocol/libcst, and never the analysed project's imports."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from ddlguard.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    for fmt in ('text', 'json'):\n"
+        "        main(['check', 'examples/backend', '--format', fmt])\n"
+        "roots = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(roots & {'pygls', 'lsprotocol', 'libcst', 'alembic', 'app'}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
