@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ddlguard.lsp")
 
-DEBOUNCE_SECONDS = 0.003
+DEBOUNCE_SECONDS = 0.005
 
 
 @dataclass(slots=True)
@@ -101,18 +101,21 @@ class DocumentAnalyzer:
 
     # --- scheduling ---------------------------------------------------------------------
     def schedule(self, uri: str, delay: float | None = None) -> None:
+        """Analyse soon. A change after a quiet spell starts at once (typing stays instant);
+        one arriving while another is pending or running waits `debounce`, so a burst of
+        changes costs one analysis of its last version."""
         state = self.states[uri]
-        if state.task and not state.task.done() and not state.running:
+        busy = state.task is not None and not state.task.done()
+        if busy and state.task is not None and not state.running:
             state.task.cancel()  # superseded before it started: coalesce
         state.done.clear()
-        state.task = asyncio.ensure_future(
-            self._run(state, self.debounce if delay is None else delay)
-        )
+        if delay is None:
+            delay = self.debounce if busy else 0.0
+        state.task = asyncio.ensure_future(self._run(state, delay))
 
     async def _run(self, state: DocState, delay: float) -> None:
         try:
-            if delay:
-                await asyncio.sleep(delay)
+            await asyncio.sleep(delay)  # even 0 lets already-received changes supersede this one
             await self._analyse(state)
         finally:
             if state.task is asyncio.current_task() or state.task is None or state.task.done():
