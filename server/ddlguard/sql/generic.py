@@ -15,7 +15,7 @@ from typing import Any
 
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
-from ddlguard.sql.tokens import _trim, classify_tokens, ddl_verb, split_statements
+from ddlguard.sql.tokens import classify_tokens, ddl_verb, split_statements, trim_statement
 
 _SQLGLOT_DIALECT = {"mysql": "mysql", "sqlite": "sqlite", "mssql": "tsql", "oracle": "oracle"}
 
@@ -77,7 +77,7 @@ def _spans(sql: str, dialect: str, subst: Substitution) -> list[_Span]:
         last = token.end + 1
     if first is not None:
         spans.append((first, last, chunk))
-    trimmed = [(*_trim(sql, s, e), chunk) for s, e, chunk in spans]
+    trimmed = [(*trim_statement(sql, s, e), chunk) for s, e, chunk in spans]
     return [(s, e, chunk) for s, e, chunk in trimmed if s < e]
 
 

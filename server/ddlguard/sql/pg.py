@@ -19,11 +19,17 @@ from pglast import parser as pg_parser
 from ddlguard.sql import plpgsql
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
-from ddlguard.sql.tokens import _NAME, _trim, classify_tokens, ddl_verb, split_statements
+from ddlguard.sql.tokens import (
+    QUALIFIED_NAME,
+    classify_tokens,
+    ddl_verb,
+    split_statements,
+    trim_statement,
+)
 
 Node = dict[str, Any]
 
-_NAME_RE = re.compile(_NAME)
+_NAME_RE = re.compile(QUALIFIED_NAME)
 _WRITES = {"InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE",
            "MergeStmt": "MERGE"}  # fmt: skip
 _CONTROL = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "LockStmt", "VacuumStmt",
@@ -221,7 +227,7 @@ def _from_parse(stmts: list[Node], text: _Text, depth: int) -> list[SqlStatement
         length = raw.get("stmt_len", 0)
         start = text.char(location)
         end = text.char(location + length) if length else text.base + len(text.parsed)
-        start, end = _trim(text.caller_text, start, end)
+        start, end = trim_statement(text.caller_text, start, end)
         if start < end:
             out.append(_classify_node(raw["stmt"], text, start, end, depth))
     return out
@@ -230,7 +236,7 @@ def _from_parse(stmts: list[Node], text: _Text, depth: int) -> list[SqlStatement
 def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:
     """Every statement in `sql`, classified by libpg_query; a statement it rejects by tokens."""
     if depth > _MAX_DEPTH:
-        start, end = _trim(sql, 0, len(sql))
+        start, end = trim_statement(sql, 0, len(sql))
         return [SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, sql[start:end])]
     # lone surrogates (undecodable bytes) cannot go to libpg_query as UTF-8: same-length stand-in
     subst = substitute(_SURROGATE.sub("?", sql), "postgresql")

@@ -19,7 +19,7 @@ from pglast import parser as pg_parser
 
 from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 from ddlguard.sql.placeholders import substitute
-from ddlguard.sql.tokens import _words
+from ddlguard.sql.tokens import statement_words
 
 Node = dict[str, Any]
 Classify = Callable[[str], list[SqlStatement]]
@@ -183,7 +183,7 @@ def classify_do(body: Node, classify: Classify) -> DoResult:
 
 def _by_tokens(source: str) -> DoResult:
     """A body libpg_query rejects: a data-changing verb anywhere makes it DML, else UNKNOWN."""
-    words = _words(source)
+    words = statement_words(source)
     for i, word in enumerate(words):
         if word in _DML_WORDS and (not i or words[i - 1] not in _NOT_A_VERB_AFTER):
             return DoResult(StatementKind.DML, ())

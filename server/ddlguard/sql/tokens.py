@@ -13,7 +13,7 @@ from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NAME = r'((?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*)(?:\.(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[A-Za-z_][A-Za-z0-9_$]*))*)'
+QUALIFIED_NAME = r'((?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[^\W\d][\w$]*)(?:\.(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[^\W\d][\w$]*))*)'
 
 _DML = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "REPLACE", "UPSERT"}
 _DDL = {"CREATE", "ALTER", "DROP", "COMMENT", "GRANT", "REVOKE", "RENAME", "REINDEX", "CLUSTER",
@@ -63,7 +63,7 @@ def split_statements(sql: str) -> list[tuple[int, int]]:
             start = i + 1
         i += 1
     spans.append((start, n))
-    return [(s, e) for s, e in (_trim(sql, s, e) for s, e in spans) if s < e]
+    return [(s, e) for s, e in (trim_statement(sql, s, e) for s, e in spans) if s < e]
 
 
 # one lexical piece: a comment (group 1), else a quoted string, dollar quote, word or character
@@ -76,7 +76,7 @@ _PIECE = re.compile(
 )
 
 
-def _trim(sql: str, start: int, end: int) -> tuple[int, int]:
+def trim_statement(sql: str, start: int, end: int) -> tuple[int, int]:
     """Trim whitespace and comments around a statement.
 
     A trailing comment is not part of the statement: whoever appends `;` to the text (the fix
@@ -121,7 +121,7 @@ _TWO_WORD_OBJECTS = {"MATERIALIZED", "FOREIGN", "EVENT", "TEXT", "ACCESS", "OPER
                      "DEFAULT", "LARGE"}  # fmt: skip
 
 
-def _words(text: str) -> list[str]:
+def statement_words(text: str) -> list[str]:
     """The statement's words, upper-cased, without literals, quoted names or comments."""
     return [w.upper() for w in _WORD.findall(_QUOTED_NAME.sub(" ", _strip_literals(text)))]
 
@@ -134,7 +134,7 @@ def _strip_literals(text: str) -> str:
 
 
 def _table_after(text: str, pattern: str) -> tuple[str, ...]:
-    m = re.search(pattern + r"\s+" + _NAME, _strip_literals(text), re.IGNORECASE)
+    m = re.search(pattern + r"\s+" + QUALIFIED_NAME, _strip_literals(text), re.IGNORECASE)
     if not m or HOLE in m.group(1):
         return ()
     return (m.group(1),)
@@ -142,7 +142,7 @@ def _table_after(text: str, pattern: str) -> tuple[str, ...]:
 
 def ddl_verb(text: str) -> str:
     """`CREATE TABLE`, `CREATE MATERIALIZED VIEW`, `ALTER TYPE`, `COMMENT`: what a user calls it."""
-    words = _words(text)
+    words = statement_words(text)
     if not words:
         return "?"
     first = words[0]
@@ -156,7 +156,7 @@ def ddl_verb(text: str) -> str:
 
 def classify_tokens(text: str, start: int = 0) -> SqlStatement:
     """Classify one statement from its words alone."""
-    words = _words(text)
+    words = statement_words(text)
     end = start + len(text)
     if not words:
         return SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, text)
@@ -177,7 +177,9 @@ def classify_tokens(text: str, start: int = 0) -> SqlStatement:
     if first in _DML:
         return _dml(first, text, start, end)
     if first == "COPY":
-        kind = StatementKind.DML if "FROM" in words else StatementKind.READ
+        # COPY (query) TO ... only ever reads; COPY table FROM ... loads rows
+        query = text.lstrip()[4:].lstrip().startswith("(")
+        kind = StatementKind.DML if "FROM" in words and not query else StatementKind.READ
         return SqlStatement(kind, "COPY", _table_after(text, r"\bCOPY"), start, end, text)
     if first in _READ:
         into = words.index("INTO") if "INTO" in words else len(words)
