@@ -117,3 +117,19 @@ def test_checking_never_imports_the_project(tmp_path: Path) -> None:
         assert not marker.exists(), args
     json.loads(run_cli("check", "--format", "json", cwd=tmp_path).stdout)
     assert not marker.exists()
+
+
+def test_checking_from_inside_the_versions_folder_finds_the_project(tmp_path: Path) -> None:
+    versions = make_project(tmp_path, {"a1": migration("a1", None), "b2": "x = 1\n"})
+    (tmp_path / "pyproject.toml").write_text('[tool.ddlguard]\nignore = ["DG202"]\n')
+    # b2.py does not look like a migration but sits in the version location: it counts
+    assert _checked(versions) == (0, "All checks passed: 2 migrations.\n")
+    (versions / "c3.py").write_text(migration("c3", "a1", BROKEN))
+    code, out = _checked(versions)
+    assert code == 1
+    assert out.splitlines() == [
+        "c3.py:7:18: DG000 syntax error: '(' was never closed",
+        "Found 1 error in 1 file.",
+    ]
+    code, items_out = _checked(versions, "--format", "json")
+    assert [i["path"] for i in json.loads(items_out)] == ["c3.py"]
