@@ -33,6 +33,12 @@ WRITES = [
     ("DO $$ BEGIN EXECUTE 'DELETE FROM logs'; END $$", ("logs",)),
     ("DO $$ BEGIN EXECUTE format('UPDATE %I SET a = %L', 't', 1); END $$", ()),
     ("DO $$ BEGIN EXECUTE 'UPDATE ' || quote_ident(tab) || ' SET a = 1'; END $$", ()),
+    ("DO $$ BEGIN EXECUTE format('UPDATE %I.%I SET a = %L', s, t, v); END $$", ()),
+    ("DO $$ BEGIN EXECUTE 'DELETE FROM log_' || suffix; END $$", ()),
+    (
+        "DO $$ BEGIN EXECUTE format('UPDATE accounts SET a = %L WHERE id = %s', 1, 2); END $$",
+        ("accounts",),
+    ),
     # schema change and data change together: the data change wins
     ("DO $$ BEGIN ALTER TABLE t ADD c int; UPDATE t SET c = 0; END $$", ("t",)),
 ]
@@ -45,6 +51,8 @@ SCHEMA_ONLY = [
     "DO $$ DECLARE n int; BEGIN SELECT count(*) INTO n FROM pg_tables; RAISE NOTICE '%', n; END $$",
     "DO $$ BEGIN EXECUTE format('ALTER TABLE %I ADD COLUMN c int', 't'); END $$",
     "DO $$ BEGIN EXECUTE 'CREATE INDEX ix ON t (a)'; END $$",
+    "DO $$ BEGIN EXECUTE format('ALTER TABLE tbl_%s ADD c int', x); END $$",
+    "DO $$ BEGIN EXECUTE 'ALTER TABLE ' || quote_ident(t) || ' ADD c int'; END $$",
     # DML words in comments, strings and RAISE messages are not statements
     "DO $$ BEGIN -- UPDATE later\n RAISE NOTICE 'delete me'; ALTER TABLE t ADD c int; END $$",
     # a trigger function defined from a DO block is a definition

@@ -117,10 +117,10 @@ def dynamic_text(node: Node) -> str | None:
         template = _string(args[0]) if names[-1:] == ["format"] and args else None
         if template is None:
             return None
-        return _FORMAT_SPEC.sub(lambda m: "%" if m.group(1) == "%" else f" {HOLE} ", template)
+        return _FORMAT_SPEC.sub(lambda m: "%" if m.group(1) == "%" else HOLE, template)
     pieces = _concat(node)
     if pieces and any(p is not None for p in pieces):
-        return "".join(f" {HOLE} " if p is None else p for p in pieces)
+        return "".join(HOLE if p is None else p for p in pieces)
     return None
 
 
