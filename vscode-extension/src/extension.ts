@@ -50,7 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (wanted && RESTART_SETTINGS.some((key) => event.affectsConfiguration(key))) {
-        output.info("ddlguard.path, ddlguard.interpreter or ddlguard.enable changed: restarting the server");
+        output.info(`${RESTART_SETTINGS.filter((key) => event.affectsConfiguration(key)).join(", ")} changed: restarting the server`);
         void servers.restart();
       }
       // Other ddlguard.* settings reach the running server through workspace/didChangeConfiguration.

@@ -14,6 +14,7 @@ import {
 } from "vscode-languageclient/node";
 import { candidates, discover, DiscoveryResult } from "./core/discovery";
 import { processProbe } from "./core/probe";
+import { documentSelector } from "./core/selector";
 import { toServerSettings } from "./core/settings";
 import { formatVersion, MIN_SERVER_VERSION } from "./core/version";
 import { activePythonCommand, isPythonExtensionInstalled } from "./pythonExtension";
@@ -21,11 +22,12 @@ import { StatusItem } from "./status";
 
 export const CLIENT_ID = "ddlguard";
 
-/** Only real files: untitled and virtual documents are never sent to the server. */
-export const DOCUMENT_SELECTOR = [
-  { scheme: "file", language: "python" },
-  { scheme: "file", language: "sql" },
-];
+/** `ddlguard.scriptsDir` of every folder, so their SQL scripts reach the server too. */
+function configuredScriptsDirs(): string[] {
+  const scopes = vscode.workspace.workspaceFolders ?? [];
+  const values = [undefined, ...scopes].map((scope) => vscode.workspace.getConfiguration("ddlguard", scope).get<string>("scriptsDir"));
+  return values.filter((v): v is string => typeof v === "string" && v.trim() !== "");
+}
 
 function settingsFor(scope?: vscode.Uri | vscode.WorkspaceFolder) {
   const section = vscode.workspace.getConfiguration("ddlguard", scope);
@@ -126,7 +128,7 @@ export class ServerManager implements vscode.Disposable {
     const initial = settingsFor(folder);
     initial.problems.forEach((p) => this.output.warn(p));
     const clientOptions: LanguageClientOptions = {
-      documentSelector: DOCUMENT_SELECTOR,
+      documentSelector: documentSelector(configuredScriptsDirs()),
       outputChannel: this.output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       initializationOptions: initial.settings,

@@ -143,5 +143,8 @@ export function objectReader(section: Record<string, unknown>): SettingsReader {
   return (key) => section[key];
 }
 
-/** Settings whose change needs a new server process rather than a configuration refresh. */
-export const RESTART_SETTINGS = ["ddlguard.path", "ddlguard.interpreter", "ddlguard.enable"] as const;
+/**
+ * Settings whose change needs a new server process (or, for scriptsDir, a new document selector)
+ * rather than a configuration refresh.
+ */
+export const RESTART_SETTINGS = ["ddlguard.path", "ddlguard.interpreter", "ddlguard.enable", "ddlguard.scriptsDir"] as const;
