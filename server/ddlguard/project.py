@@ -340,11 +340,11 @@ def discover(paths: Sequence[Path]) -> Discovery:
         for f in walk_files(top):
             if f.resolve() in seen or any(_is_within(f, d) for d in covered):
                 continue
-            project = lookup.configured(f)
-            if project is not None:
-                add(f, project)
-                if project not in projects:
-                    projects.append(project)
+            owner = lookup.configured(f)
+            if owner is not None:
+                add(f, owner)
+                if owner not in projects:
+                    projects.append(owner)
             elif _quick_is_migration(f):
                 add(f, lookup.fallback(f))
     return Discovery(projects, files, problems)

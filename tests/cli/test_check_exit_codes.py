@@ -108,14 +108,15 @@ def test_no_migrations_found_is_not_an_error(tmp_path: Path) -> None:
     assert "no Alembic migrations found under ." in proc.stderr
 
 
-def test_fix_flags_without_the_fix_engine_are_a_clear_error_or_work(tmp_path: Path) -> None:
+def test_diff_on_a_clean_project_prints_nothing_and_writes_nothing(tmp_path: Path) -> None:
     make_project(tmp_path)
-    proc = run_cli("check", "--diff", cwd=tmp_path)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    proc = run_cli("check", "--unsafe-fixes", "--diff", cwd=tmp_path)
     assert_no_traceback(proc)
-    if proc.returncode == 2:
-        assert "not available in this build" in proc.stderr
-    else:
-        assert proc.returncode == 0
+    assert proc.returncode == 0
+    assert proc.stdout == ""  # the patch only; the report goes to stderr with --diff
+    assert "All checks passed: 1 migration." in proc.stderr
+    assert sorted(p for p in tmp_path.rglob("*")) == before
 
 
 def test_explicit_paths_from_elsewhere_print_absolute_paths(tmp_path: Path) -> None:

@@ -103,3 +103,12 @@ def test_check_path_imports_no_editor_or_fix_machinery() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_used_noqa_on_a_graph_finding_is_not_called_unused(tmp_path: Path) -> None:
+    text = migration("a1", "gone0").replace(
+        "down_revision = 'gone0'", "down_revision = 'gone0'  # noqa: DG102"
+    )
+    make_project(tmp_path, {"a1": text})
+    assert run_json(cwd=tmp_path)[:2] == (0, [])
+    assert run_json("--show-unused-noqa", cwd=tmp_path)[:2] == (0, [])

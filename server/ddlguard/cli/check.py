@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib
 import os
 import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import TextIO
 
 from ddlguard.cli.formats import UnknownFormat, display_path, get_writer
 from ddlguard.model import Finding, Severity
 from ddlguard.project import ConfigError, Discovery
-from ddlguard.rules import expand_selector
+from ddlguard.rules import RULES, expand_selector
 from ddlguard.runner import (
     CheckedFile,
     CheckRun,
@@ -36,16 +34,6 @@ from ddlguard.settings import ConfigProblem, Settings
 
 class UsageError(Exception):
     """Stops the run with exit 2 and one line on stderr."""
-
-
-def _optional(module: str) -> ModuleType | None:
-    """A sibling feature module, or None while it is not part of this build."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
 
 
 def _codes(flag: str, value: str | None) -> tuple[str, ...] | None:
@@ -81,15 +69,11 @@ def cli_override(args: argparse.Namespace) -> Callable[[Settings], Settings] | N
 
 def _selector(
     args: argparse.Namespace, cwd: Path
-) -> Callable[[Discovery, SettingsCache], Discovery] | None:
-    selection = _optional("ddlguard.selection")
-    if selection is None:
-        if args.since_revision or args.diff_base:
-            raise UsageError("--since-revision and --diff-base are not available in this build")
-        return None
-    make: Callable[..., Callable[[Discovery, SettingsCache], Discovery]]
-    make = selection.make_selector
-    return make(args.since_revision, args.diff_base, cwd)
+) -> Callable[[Discovery, SettingsCache], Discovery]:
+    """--since-revision / --diff-base, else each file's `since-revision` / `diff-base` keys."""
+    from ddlguard.selection import make_selector
+
+    return make_selector(args.since_revision, args.diff_base, cwd)
 
 
 def _check_scripts_dirs(run: CheckRun, cwd: Path) -> None:
@@ -109,12 +93,12 @@ def _check_scripts_dirs(run: CheckRun, cwd: Path) -> None:
 
 
 def _add_project_checks(run: CheckRun, paths: list[Path]) -> None:
-    graph = _optional("ddlguard.graph")
-    if graph is not None:
-        merge_project_findings(run, graph.check_graph(run.files))
-    data_scripts = _optional("ddlguard.data_scripts")
-    if data_scripts is not None:
-        run.files.extend(data_scripts.check_data_scripts(run, paths))
+    """DG1xx on the revision graph of each project, DG401 on its scripts/sql files."""
+    from ddlguard.data_scripts import check_data_scripts
+    from ddlguard.graph import check_graph
+
+    merge_project_findings(run, check_graph(run.files))
+    run.files.extend(check_data_scripts(run, paths))
 
 
 def _show_unused_noqa(run: CheckRun) -> None:
@@ -127,8 +111,16 @@ def _show_unused_noqa(run: CheckRun) -> None:
         raw = unsuppressed_findings(cf)
         if raw is None:
             continue
-        cf.result.findings.extend(unused_noqa(raw, cf.source))
+        unused = [f for f in unused_noqa(raw, cf.source) if not _judged_elsewhere(f)]
+        cf.result.findings.extend(unused)
         cf.result.findings.sort(key=lambda f: (f.range, f.code))
+
+
+def _judged_elsewhere(problem: Finding) -> bool:
+    """An "unused" `# noqa: DG1xx`: revision-graph findings are project-wide and computed
+    after the engine, so whether such a comment is used cannot be told here; say nothing."""
+    codes = problem.data.get("codes") or []
+    return bool(codes) and all(c in RULES and c.startswith("DG1") for c in codes)
 
 
 def unsuppressed_findings(cf: CheckedFile) -> list[Finding] | None:
@@ -154,13 +146,10 @@ def unsuppressed_findings(cf: CheckedFile) -> list[Finding] | None:
 
 
 def _apply_fixes(run: CheckRun, args: argparse.Namespace, out: TextIO) -> CheckRun:
-    fixing = _optional("ddlguard.cli.fixing")
-    if fixing is None:
-        raise UsageError("--fix, --unsafe-fixes and --diff are not available in this build")
-    fixed: CheckRun = fixing.run_fixes(
-        run, unsafe=bool(args.unsafe_fixes), diff_only=bool(args.diff), out=out
-    )
-    return fixed
+    """--fix / --unsafe-fixes / --diff; imported only then (libcst is not on the check path)."""
+    from ddlguard.cli.fixing import run_fixes
+
+    return run_fixes(run, unsafe=bool(args.unsafe_fixes), diff_only=bool(args.diff), out=out)
 
 
 def _config_line(problem: ConfigProblem, cwd: Path) -> str:
@@ -214,8 +203,6 @@ def _run(args: argparse.Namespace, cwd: Path) -> int:
     except UnknownFormat as exc:
         raise UsageError(str(exc)) from None
     fixing = bool(args.fix or args.unsafe_fixes or args.diff)
-    if fixing and _optional("ddlguard.cli.fixing") is None:
-        raise UsageError("--fix, --unsafe-fixes and --diff are not available in this build")
 
     run = check_paths(
         paths,
