@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ddlguard.graph import real_path
 from ddlguard.model import FileResult, Finding, Range
 from ddlguard.project import (
     ConfigError,
@@ -140,17 +141,17 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
             continue
         for script in walk_files(folder, (".sql",)):
             if any(
-                top.is_dir() and script.resolve().is_relative_to(top.resolve()) for top in paths
+                top.is_dir() and real_path(script).is_relative_to(top.resolve()) for top in paths
             ):
                 targets.setdefault(
-                    script.resolve(), (_display_like(script, paths), project, settings)
+                    real_path(script), (_display_like(script, paths), project, settings)
                 )
     for script in explicit:
         owner = _owner(script, [p for p, _ in projects.values()])
         if owner is not None:
             project = owner[0]
             settings = projects.get(project.root.resolve(), (project, settings_for(script)))[1]
-            targets.setdefault(script.resolve(), (script, project, settings))
+            targets.setdefault(real_path(script), (script, project, settings))
 
     checked = [_check_script(*targets[key]) for key in sorted(targets)]
     return [cf for cf in checked if cf.result.findings or cf.result.error]
@@ -158,7 +159,7 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
 
 def _owner(script: Path, known: list[Project]) -> tuple[Project, Path] | None:
     """The project whose scripts dir holds `script`: a known one, else an Alembic config above it."""
-    resolved = script.resolve()
+    resolved = real_path(script)
     candidates = list(known)
     for folder in resolved.parents:
         ini = folder / "alembic.ini"
@@ -181,7 +182,7 @@ def _display_like(found: Path, paths: Sequence[Path]) -> Path:
     for top in paths:
         if top.is_dir() and not top.is_absolute():
             try:
-                return top / found.resolve().relative_to(top.resolve())
+                return top / real_path(found).relative_to(top.resolve())
             except ValueError:
                 continue
     return found

@@ -9,6 +9,7 @@ Findings go only to the files being checked, on the `revision`/`down_revision` l
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -25,9 +26,17 @@ from ddlguard.runner import CheckedFile
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
 
+def real_path(path: Path) -> Path:
+    """`path.resolve()`, or its absolute form when a symlink loop makes resolving fail."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: symlink loop before Python 3.13
+        return Path(os.path.abspath(path))
+
+
 def read_info(path: Path) -> MigrationInfo | None:
     """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable."""
-    key = path if path.is_absolute() else path.resolve()
+    key = path if path.is_absolute() else real_path(path)
     try:
         st = key.stat()
     except OSError:
@@ -85,7 +94,7 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
     graph = Graph()
     seen: set[Path] = set()
     for cf in checked:
-        key = cf.result.path.resolve()
+        key = real_path(cf.result.path)
         seen.add(key)
         if cf.result.info is None:
             graph.unreadable += 1

@@ -31,7 +31,8 @@ def _comment_lines(source: str) -> dict[int, str] | None:
     """1-based line → text of a comment token on that line; None when the text cannot be tokenized."""
     out: dict[int, str] = {}
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        # newline=None: lines end at \n, \r\n or \r, as for `ast`, so line numbers agree
+        for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
             if tok.type == tokenize.COMMENT:
                 out[tok.start[0]] = tok.string
     except (tokenize.TokenError, SyntaxError, IndentationError):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddlguard.graph import project_key, read_info
+from ddlguard.graph import project_key, read_info, real_path
 from ddlguard.model import MigrationInfo
 from ddlguard.project import ConfigError, Discovery, Project, walk_files
 from ddlguard.runner import SettingsCache
@@ -87,7 +87,7 @@ def is_selected(
     rev = since_revision or settings.since_revision
     base = diff_base or settings.diff_base
     if rev is not None:
-        after = _descendants(rev, _project_infos(project, extra={path.resolve(): info}))
+        after = _descendants(rev, _project_infos(project, extra={real_path(path): info}))
         if after is None:
             raise ConfigError(f"since-revision {rev!r} is not a revision of this project")
         current = info or read_info(path)
@@ -117,7 +117,7 @@ def _project_infos(
             for f in walk_files(vdir):
                 info = read_info(f)
                 if info is not None:
-                    infos[f.resolve()] = info
+                    infos[f] = info
     for path, info in (extra or {}).items():
         if info is not None:
             infos[path] = info
@@ -196,10 +196,10 @@ def changed_files(base: str, cwd: Path) -> frozenset[Path]:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ConfigError(f"git failed: {message[0] if message else done.returncode}")
     names = (diff.stdout + untracked.stdout).decode("utf-8", "surrogateescape").split("\0")
-    changed = frozenset((root / name).resolve() for name in names if name)
+    changed = frozenset(real_path(root / name) for name in names if name)
     _GIT_CACHE[key] = _GitAnswer(time.monotonic(), changed)
     return changed
 
 
 def _changed(path: Path, base: str, cwd: Path) -> bool:
-    return path.resolve() in changed_files(base, cwd)
+    return real_path(path) in changed_files(base, cwd)

@@ -135,3 +135,14 @@ def test_cli_reports_hygiene_as_warnings_and_exits_zero(tmp_path: Path) -> None:
     assert {f["severity"] for f in found} == {"warning"}
     assert {f["fix"]["applicability"] for f in found if f["code"] == "DG201"} == {"safe"}
     assert rc == 0
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_comments_are_found_with_every_line_ending(newline: str) -> None:
+    """ast splits lines on CR alone too; the comment scan must agree or DG202 misfires."""
+    explained = migration("a1", None, body="# data only: see scripts/sql\npass")
+    assert _codes(explained.replace("\n", newline)) == []
+    source = _with_checklist(migration("a1", None)).replace("\n", newline)
+    assert _codes(source) == ["DG201"]
+    cleaned = remove_checklist(source)
+    assert "ddlguard-checklist" not in cleaned and _codes(cleaned) == []
