@@ -58,6 +58,8 @@ class _Candidate:
     quote: str = '"'  # the quotes of the SQL literal, kept when it is rewritten
     python: str | None = None  # original source, shown in the script for rendered constructs
     comments: tuple[str, ...] = ()
+    siblings: list[ast.stmt] | None = None  # the block holding the statement
+    before: str | None = None  # the first line of the statement that ran next, if any
 
 
 def plan_moves(
@@ -120,6 +122,11 @@ def plan_moves(
     script_for = {"upgrade": up, "downgrade": down}
     rel_root = project.root.resolve()
     migration_rel = _relative(path, rel_root)
+
+    moved_lines = {c.line for c in candidates if not c.kept}
+    text_lines = split_lines(text)
+    for c in candidates:
+        c.before = _next_kept(c, moved_lines, text_lines)
 
     edits = Edits()
     moved: list[Moved] = []
@@ -189,6 +196,8 @@ def _block(c: _Candidate) -> ScriptBlock:
         comments = [
             ("was: " if i == 0 else "     ") + line for i, line in enumerate(lines)
         ] + comments
+    if c.before is not None:
+        comments.append(f"in the migration this ran before: {c.before}")
     return ScriptBlock(tuple(comments), c.statements)
 
 
@@ -242,8 +251,36 @@ def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _
                     "the SQL mixes schema and data changes and is not one string literal"
                 )
             quote = _quote_of(ast.get_source_segment(text, literal) or '""')
-            return _Candidate(finding, phase, stmt.lineno, stmt, statements, split.kept, quote)
-    return _Candidate(finding, phase, stmt.lineno, stmt, statements, None, python=python)
+            found = _Candidate(finding, phase, stmt.lineno, stmt, statements, split.kept, quote)
+            found.siblings = _block_of(ancestors)
+            return found
+    found = _Candidate(finding, phase, stmt.lineno, stmt, statements, None, python=python)
+    found.siblings = _block_of(ancestors)
+    return found
+
+
+def _block_of(ancestors: list[ast.AST]) -> list[ast.stmt] | None:
+    parent = ancestors[-2] if len(ancestors) >= 2 else None
+    body = getattr(parent, "body", None)
+    return body if isinstance(body, list) else None
+
+
+def _next_kept(c: _Candidate, moved_lines: set[int], text_lines: list[str]) -> str | None:
+    """The first line of the statement that ran right after this one and stays in the migration.
+
+    The reviewer needs it: a schema change that followed a backfill (`nullable=False`, a
+    dropped column) may need the script to run first, which means splitting the migration.
+    """
+    body = c.siblings or []
+    index = next((i for i, s in enumerate(body) if s is c.stmt), len(body))
+    for stmt in body[index + 1 :]:
+        if stmt.lineno in moved_lines:
+            continue
+        line = text_lines[stmt.lineno - 1].strip()
+        if isinstance(stmt, ast.Pass) or not line:
+            return None
+        return line if len(line) <= 80 else line[:77] + "..."
+    return None
 
 
 def _call_at(tree: ast.Module, lines: list[str], line: int, character: int) -> ast.Call:
