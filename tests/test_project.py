@@ -150,3 +150,19 @@ def test_ten_thousand_files_are_walked_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert names(found.files) == ["m99999.py"]
     assert elapsed < 20, elapsed
+
+
+def test_flask_migrate_ini_without_script_location(tmp_path: Path) -> None:
+    """Flask-Migrate writes `migrations/alembic.ini` with no location: `versions/` beside it."""
+    write(tmp_path / "migrations" / "alembic.ini", "[alembic]\n# file_template = %%(rev)s\n")
+    write(tmp_path / "migrations" / "versions" / "a.py", MIGRATION.format(rev="a"))
+    write(tmp_path / "plugins" / "p" / "migrations" / "b.py", MIGRATION.format(rev="b"))
+    found = discover([tmp_path])
+    assert found.problems == []
+    by_name = {p.name: project for p, project in found.files}
+    assert by_name["a.py"].version_dirs == [(tmp_path / "migrations" / "versions").resolve()]
+    assert by_name["b.py"].version_dirs == []  # a loose migration: its own graph, not a's
+    write(tmp_path / "bare" / "alembic.ini", "[alembic]\n")
+    assert read_alembic_ini(tmp_path / "bare" / "alembic.ini").problems == [
+        f"{tmp_path / 'bare' / 'alembic.ini'}: no script_location in [alembic]"
+    ]

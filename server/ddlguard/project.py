@@ -119,7 +119,11 @@ def read_alembic_ini(ini: Path) -> Project:
         project.url_dialect = dialect_from_url(url)
     project.version_dirs = _version_dirs(ini.parent, script_location, version_locations, separator)
     if script_location is None and version_locations is None:
-        project.problems.append(f"{ini}: no script_location in [alembic]")
+        beside = ini.parent / "versions"
+        if beside.is_dir():  # Flask-Migrate: alembic.ini inside the script folder, no location
+            project.version_dirs = [beside.resolve()]
+        else:
+            project.problems.append(f"{ini}: no script_location in [alembic]")
     for vdir in project.version_dirs:
         if not vdir.is_dir():
             project.problems.append(f"{ini}: version location {vdir} is not a folder")
