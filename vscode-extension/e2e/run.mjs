@@ -14,7 +14,9 @@
 //
 // Environment: DDLGUARD_E2E_CACHE (default <repo>/.cache/e2e), DDLGUARD_E2E_PYTHON (a Python
 // with ddlguard installed: skips the venv), DDLGUARD_E2E_KEEP=1 (keep the temporary folders),
-// DDLGUARD_E2E_QUICKFIX_IMAGE (also copy the quick-fix screenshot there).
+// DDLGUARD_E2E_QUICKFIX_IMAGE (also copy the quick-fix screenshot there), DDLGUARD_E2E_PROJECT
+// (the project to copy instead of examples/backend; e2e/fixture is the fallback),
+// DDLGUARD_E2E_TRACE=verbose (log LSP payloads).
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -105,7 +107,11 @@ function serverExecutable() {
 /** A fresh copy of examples/backend (or the fixture) and the migration with an UPDATE in it. */
 function prepareWorkspace(root) {
   const example = path.join(REPO, "examples", "backend");
-  const source = fs.existsSync(path.join(example, "alembic.ini")) ? example : path.join(HERE, "fixture");
+  const source = process.env.DDLGUARD_E2E_PROJECT
+    ? path.resolve(process.env.DDLGUARD_E2E_PROJECT)
+    : fs.existsSync(path.join(example, "alembic.ini"))
+      ? example
+      : path.join(HERE, "fixture");
   const workspace = path.join(root, "backend");
   fs.cpSync(source, workspace, { recursive: true });
   const versions = [];
