@@ -129,3 +129,11 @@ def test_apply_noqa_keeps_findings_when_there_is_no_comment() -> None:
     source = textwrap.dedent(body('op.execute("DELETE FROM a")'))
     raw = _raw(source)
     assert apply_noqa(raw, source) == raw and raw
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
+def test_line_endings(newline: str) -> None:
+    lines = ["from alembic import op", "def upgrade():", '    op.execute("DELETE FROM a")  # noqa: DG001',
+             '    op.execute("DELETE FROM b")']  # fmt: skip
+    found = analyse(newline.join(lines) + newline, dedent=False)
+    assert [(f.code, f.range.start.line) for f in found] == [("DG001", 4)]

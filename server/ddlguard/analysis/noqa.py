@@ -67,7 +67,9 @@ def parse_directives(source: str) -> Directives:
         return found
     header, docstring_open, docstring_done = True, False, False
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        # `ast` counts lone CR as a line break and StringIO.readline does not: normalise first
+        text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT:
                 (line, col), (_, end_col) = tok.start, tok.end
                 span = Range.of(line, col, line, end_col)
