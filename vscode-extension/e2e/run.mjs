@@ -385,6 +385,16 @@ async function main() {
   log(`move all wrote scripts/sql/${allScript}`);
   await screenshot("after-move-all");
 
+  step = "ddlguard: Check Workspace asks the server to rescan";
+  await runCommand(page, "ddlguard: Check Workspace");
+  const channelLog = () => findLogs(path.join(userDataDir, "logs"), "ddlguard").map((f) => fs.readFileSync(f, "utf8")).join("\n");
+  await waitFor(
+    () => /Received response 'workspace\/executeCommand[^']*'/.test(channelLog()) && channelLog().includes("check workspace: ddlguard.server.checkWorkspace"),
+    "the server to answer workspace/executeCommand ddlguard.server.checkWorkspace",
+  );
+  await page.locator(".markers-panel").waitFor({ state: "visible", timeout: STEP_TIMEOUT });
+  await screenshot("check-workspace");
+
   step = "a broken ddlguard.path restarts into one clear notification";
   // Workspace settings: VS Code watches the workspace's files (code-server does not watch the
   // user settings file for external writes).
@@ -404,7 +414,7 @@ async function main() {
     fs.copyFileSync(quickfixShot, image);
     log(`copied the quick-fix screenshot to ${image}`);
   }
-  log(`PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), missing server reported`);
+  log(`PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), workspace rescanned, missing server reported`);
 }
 
 async function cleanup() {
