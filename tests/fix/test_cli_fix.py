@@ -93,25 +93,40 @@ def test_fix_applies_the_safe_checklist_removal(tmp_path: Path) -> None:
     assert "DG201" not in proc.stdout
 
 
-def test_diff_writes_nothing_and_prints_an_applicable_patch(tmp_path: Path) -> None:
-    migration = project(tmp_path)
-    proc = ddlguard("--diff", "--unsafe-fixes", ".", cwd=tmp_path)
-    assert "Traceback" not in proc.stderr
-    assert migration.read_text("utf-8") == MIGRATION
+@pytest.mark.parametrize(
+    "text",
+    [
+        MIGRATION,
+        MIGRATION.rstrip("\n"),
+        MIGRATION.replace("\n", "\r\n"),
+        MIGRATION.rstrip("\n") + '\n    op.execute("DELETE FROM users WHERE id = 0")',
+    ],
+    ids=["lf", "no-final-newline", "crlf", "change-on-last-line"],
+)
+def test_diff_writes_nothing_and_prints_an_applicable_patch(tmp_path: Path, text: str) -> None:
+    migration = project(tmp_path, text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ddlguard", "check", "--diff", "--unsafe-fixes", "."],
+        cwd=tmp_path, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert b"Traceback" not in proc.stderr
+    assert migration.read_bytes() == text.encode()  # written with newline="" (bytes as they were)
     assert not (tmp_path / "scripts").exists()
     patch = proc.stdout
-    assert "--- a/alembic/versions/b1_backfill_statuses.py" in patch
-    assert f"+++ b/scripts/sql/{script_name()}" in patch
-    assert "+UPDATE users SET status = 'active';" in patch
-    assert "-    conn = op.get_bind()" in patch
+    assert b"--- a/alembic/versions/b1_backfill_statuses.py" in patch
+    assert f"+++ b/scripts/sql/{script_name()}".encode() in patch
+    assert b"+UPDATE users SET status = 'active';" in patch
+    assert b"-    conn = op.get_bind()" in patch
+    if text.endswith("\n"):
+        assert b"No newline at end of file" not in patch
     git = shutil.which("git")
     if git is None:
         pytest.skip("git is not installed: cannot check that the patch applies")
-    applied = subprocess.run(
-        [git, "apply", "-"], input=patch, cwd=tmp_path, text=True, capture_output=True
-    )
+    applied = subprocess.run([git, "apply", "-"], input=patch, cwd=tmp_path, capture_output=True)
     assert applied.returncode == 0, applied.stderr
     assert (tmp_path / "scripts" / "sql" / script_name()).is_file()
+    fixed = migration.read_bytes()
+    assert (b"\r\n" in fixed) == ("\r\n" in text)
     assert "DG001" not in ddlguard(".", cwd=tmp_path).stdout
 
 

@@ -13,13 +13,14 @@ import difflib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from ddlguard.engine import analyze_source
 from ddlguard.fix import MOVABLE_CODES, FixPlan, plan_moves
+from ddlguard.fix.edits import split_keepends
 from ddlguard.hygiene import remove_checklist
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import ConfigError
@@ -198,15 +199,21 @@ def _recheck(cf: CheckedFile) -> CheckedFile:
 def _print_diff(
     out: TextIO, shown: str, old: str, new: str, new_files: Sequence[tuple[str, str]]
 ) -> None:
-    out.writelines(
-        difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"
-        )
-    )
+    """A patch `git apply` accepts: the migration's changes, then each new file."""
+    _write_patch(out, difflib.unified_diff(_lines(old), _lines(new), f"a/{shown}", f"b/{shown}"))
     for name, content in new_files:
-        out.writelines(
-            difflib.unified_diff([], content.splitlines(keepends=True), "/dev/null", f"b/{name}")
-        )
+        _write_patch(out, difflib.unified_diff([], _lines(content), "/dev/null", f"b/{name}"))
+
+
+def _lines(text: str) -> list[str]:
+    return split_keepends(text)
+
+
+def _write_patch(out: TextIO, lines: Iterable[str]) -> None:
+    for line in lines:
+        out.write(line)
+        if not line.endswith(("\n", "\r")):
+            out.write("\n\\ No newline at end of file\n")
 
 
 def _display(path: Path, cwd: Path) -> str:
