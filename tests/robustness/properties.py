@@ -124,6 +124,13 @@ def check_source(source: str | bytes, expected_calls: list[str] | None = None) -
     return result
 
 
+def finding_text(source: str | bytes, finding: Finding) -> str:
+    """The document text a finding's range covers."""
+    text = document_text(source)
+    assert text is not None
+    return codepoint_slice(split_lines(text), finding.range)
+
+
 def signature(result: FileResult) -> list[tuple[str, Range, str]]:
     """What must not change between equivalent spellings of a document."""
     return [(f.code, f.range, f.message) for f in result.findings]

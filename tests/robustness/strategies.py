@@ -49,6 +49,8 @@ class Doc:
 
     text: str
     calls: list[str] = field(default_factory=list)
+    # (call text, the code it must get: DG001..DG004, or "" when it must get none)
+    expected: list[tuple[str, str]] = field(default_factory=list)
     bom: bool = False
     newline: str = "\n"
 
@@ -64,6 +66,7 @@ class _Stmt:
 
     lines: list[str]
     calls: list[str]
+    expected: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _py_str(text: str, quote: str) -> str:
@@ -75,15 +78,22 @@ def _py_str(text: str, quote: str) -> str:
 
 
 @st.composite
-def sql_texts(draw: st.DrawFn) -> str:
-    pool = draw(st.sampled_from((DML, DML, DDL, READS)))
-    return draw(st.sampled_from(pool)).format(t=draw(st.sampled_from(TABLES)))
+def sql_texts(draw: st.DrawFn) -> tuple[str, str]:
+    """(SQL, the code executing it must get: "DG001" for data changes, "" for DDL, "?" reads)."""
+    pool, code = draw(st.sampled_from(((DML, "DG001"), (DML, "DG001"), (DDL, ""), (READS, "?"))))
+    return draw(st.sampled_from(pool)).format(t=draw(st.sampled_from(TABLES))), code
 
 
 @st.composite
 def sql_expressions(draw: st.DrawFn) -> tuple[list[str], str]:
     """(lines to put before, an expression) that evaluates to SQL text in one of the read forms."""
-    sql = draw(sql_texts())
+    sql, _ = draw(sql_texts())
+    return draw(sql_forms(sql))
+
+
+@st.composite
+def sql_forms(draw: st.DrawFn, sql: str) -> tuple[list[str], str]:
+    """`sql` spelled as one of the Python expressions the engine reads."""
     quote = draw(st.sampled_from(('"', "'", '"""')))
     form = draw(
         st.sampled_from(
@@ -132,7 +142,8 @@ def data_statements(draw: st.DrawFn) -> _Stmt:
         st.sampled_from(("op", "conn", "bind", "context", "driver", "bulk", "core", "session"))
     )
     if kind in ("op", "conn", "bind", "context", "driver"):
-        pre, expr = draw(sql_expressions())
+        sql, code = draw(sql_texts())
+        pre, expr = draw(sql_forms(sql))
         if kind == "driver" and expr.startswith(("sa.text(", "text(")):
             expr = expr[expr.index("(") + 1 : -1]
         callee = {
@@ -147,12 +158,12 @@ def data_statements(draw: st.DrawFn) -> _Stmt:
         if kind == "conn" and not expr.startswith(("sa.text(", "text(")):
             expr = f"sa.text({expr})"
         call = f"{callee}({expr})"
-        return _Stmt([*pre, call], [call])
+        return _Stmt([*pre, call], [call], [(call, code)])
     table = draw(st.sampled_from(TABLES))
     tdef = f't = sa.table("{table}", sa.column("id", sa.Integer), sa.column("name", sa.String))'
     if kind == "bulk":
         call = 'op.bulk_insert(t, [{"id": 1, "name": "a😀"}, {"id": 2, "name": None}])'
-        return _Stmt([tdef, call], [call])
+        return _Stmt([tdef, call], [call], [(call, "DG003")])
     if kind == "core":
         construct = draw(
             st.sampled_from(
@@ -164,9 +175,10 @@ def data_statements(draw: st.DrawFn) -> _Stmt:
             )
         )
         call = f"op.execute({construct})"
-        return _Stmt([tdef, call], [call])
+        return _Stmt([tdef, call], [call], [(call, "DG002")])
     call = "session.query(User).filter_by(active=False).delete()"
-    return _Stmt(["session = Session(bind=op.get_bind())", call, "session.commit()"], [call])
+    lines = ["session = Session(bind=op.get_bind())", call, "session.commit()"]
+    return _Stmt(lines, [call, "session.commit()"], [(call, "DG004")])
 
 
 @st.composite
@@ -199,7 +211,7 @@ def decorated(draw: st.DrawFn, stmt: _Stmt) -> _Stmt:
     if where in ("same_line", "both") and lines:
         # `ñ = "…"; call` puts non-ASCII and astral characters before the call's column
         lines[-1] = f"ñ = {_py_str(draw(noise()), chr(34))}; {lines[-1]}"
-    return _Stmt(lines, stmt.calls)
+    return _Stmt(lines, stmt.calls, stmt.expected)
 
 
 @st.composite
@@ -212,6 +224,7 @@ def function_bodies(draw: st.DrawFn) -> _Stmt:
         item = draw(decorated(item))
         out.lines.extend(item.lines)
         out.calls.extend(item.calls)
+        out.expected.extend(item.expected)
     out.lines.append("pass")  # a body of comments alone is not valid Python
     return out
 
@@ -248,7 +261,8 @@ def migrations(draw: st.DrawFn) -> Doc:
         "",
     ]
     text = newline.join(lines)
-    return Doc(("\ufeff" if bom else "") + text, up.calls + down.calls, bom, newline)
+    calls, expected = up.calls + down.calls, up.expected + down.expected
+    return Doc(("\ufeff" if bom else "") + text, calls, expected, bom, newline)
 
 
 # Pieces a typist inserts or leaves half-written.
