@@ -62,6 +62,9 @@ RESULT_USED = "its result is used"
 PARAMETERS = "its parameters are bound at run time"
 SEVERAL = "the SQL has several possible values"
 BOTH_PHASES = "it runs in both upgrade() and downgrade()"
+NO_PHASE = "it does not run in upgrade() or downgrade()"
+CONDITIONAL = "it runs conditionally or in a loop"
+SEVERAL_CALLERS = "its function is called from several places"
 
 
 def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> list[Finding]:
@@ -94,7 +97,11 @@ class _Detector:
     def run(self) -> list[Finding]:
         findings: list[Finding] = []
         for call in self.index.calls:
-            finding = self._check(call)
+            try:
+                finding = self._check(call)
+            except RecursionError:  # a 5,000-term concatenation: valid Python, unreadable here
+                message = "SQL that cannot be read statically (too deeply nested)"
+                finding = self._finding("DG006", call, message, "dynamic", None)
             if finding is not None:
                 findings.append(finding)
         return findings
@@ -318,12 +325,38 @@ class _Detector:
     # -- building findings -----------------------------------------------------------------
 
     def _fix(self, call: ast.Call, label: str, reasons: list[tuple[bool, str]]) -> FixHint:
-        if self._phases(call) == {"upgrade", "downgrade"}:
+        found = self._phases(call)
+        if found == {"upgrade", "downgrade"}:
             reasons.append((True, BOTH_PHASES))
+        elif not found:
+            reasons.append((True, NO_PHASE))
+        else:
+            why = self._not_once(call, set())
+            reasons.append((why is not None, why or ""))
         for failed, reason in reasons:
             if failed:
                 return FixHint(Applicability.NONE, "", reason)
         return FixHint(Applicability.UNSAFE, f"Move {label} to scripts/sql")
+
+    def _not_once(self, call: ast.Call, seen: set[int]) -> str | None:
+        """Why moving the call to a script would not run it exactly once, as the migration does.
+
+        A call in a loop or under a condition, or in a helper called from several places,
+        cannot become one unconditional script without changing what runs.
+        """
+        ctx = self.index.ctx[id(call)]
+        if ctx.chain or ctx.scope.kind == "lambda":
+            return CONDITIONAL
+        function = ctx.scope.function
+        if function is None or function.id in seen:
+            return CONDITIONAL
+        if _is_root(function):
+            return None
+        seen.add(function.id)
+        sites = self.ev.call_sites().get(function.id, [])
+        if len(sites) != 1:
+            return SEVERAL_CALLERS
+        return self._not_once(sites[0], seen)
 
     def _finding(
         self,
@@ -418,18 +451,15 @@ class _Detector:
 
     def _loads(self, scope: Scope) -> set[str]:
         """Names read in the scope or any scope nested in it (closures read it too)."""
-        cached = self._loads_by_scope.get(scope.id)
-        if cached is not None:
-            return cached
-        loads = set(scope.loads)
-        for other in self.index.scopes:
-            up = other.parent
-            while up is not None and up is not scope:
-                up = up.parent
-            if up is scope:
-                loads |= other.loads
-        self._loads_by_scope[scope.id] = loads
-        return loads
+        if not self._loads_by_scope:
+            # once per file: every scope's reads count for it and for all its ancestors
+            for sc in self.index.scopes:
+                self._loads_by_scope.setdefault(sc.id, set())
+                up: Scope | None = sc
+                while up is not None:
+                    self._loads_by_scope.setdefault(up.id, set()).update(sc.loads)
+                    up = up.parent
+        return self._loads_by_scope.get(scope.id, set(scope.loads))
 
     def _call_at(self, where: tuple[int, int, int, int]) -> ast.Call | None:
         if self._by_span is None:
@@ -446,6 +476,14 @@ def _callee_name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else None
+
+
+def _is_root(scope: Scope) -> bool:
+    return (
+        scope.parent is not None
+        and scope.parent.kind == "module"
+        and bool(scope.name and scope.name.split("_", 1)[0] in ("upgrade", "downgrade"))
+    )
 
 
 def _sql_argument(call: ast.Call) -> ast.expr | None:
