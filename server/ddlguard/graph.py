@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, walk_files
 from ddlguard.rules import RULES
-from ddlguard.runner import CheckedFile
+from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
@@ -40,6 +41,8 @@ def read_info(path: Path) -> MigrationInfo | None:
     try:
         st = key.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # a FIFO would block
         return None
     stamp = (st.st_mtime_ns, st.st_size)
     cached = _INFO_CACHE.get(key)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from ddlguard.graph import strongly_connected
+from ddlguard.graph import read_info, strongly_connected
 
 from .helpers import check_json, codes, make_project, migration
 
@@ -181,3 +182,11 @@ def test_strongly_connected_finds_cycles_and_self_loops() -> None:
     edges = {"a": ["b"], "b": ["c"], "c": ["a"], "d": ["d"], "e": ["a"], "f": []}
     assert sorted(strongly_connected(edges)) == [["a", "b", "c"], ["d"]]
     assert strongly_connected({"a": [], "b": ["a"]}) == []
+
+
+def test_a_fifo_in_the_versions_folder_does_not_block_the_graph(tmp_path: Path) -> None:
+    """The graph reads the files it was not given; a FIFO named .py must not be opened."""
+    versions = make_project(tmp_path, {"a": migration("a1", None), "b": migration("b2", "a1")})
+    os.mkfifo(versions / "pipe.py")
+    assert read_info(versions / "pipe.py") is None
+    assert read_info(versions / "b.py") is not None
