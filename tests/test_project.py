@@ -166,3 +166,44 @@ def test_flask_migrate_ini_without_script_location(tmp_path: Path) -> None:
     assert read_alembic_ini(tmp_path / "bare" / "alembic.ini").problems == [
         f"{tmp_path / 'bare' / 'alembic.ini'}: no script_location in [alembic]"
     ]
+
+
+def test_named_ini_sections_are_separate_projects(tmp_path: Path) -> None:
+    """`alembic --name core` / `--name tenant`: one ini, two revision graphs (Netflix Dispatch)."""
+    pkg = tmp_path / "src" / "svc"
+    write(pkg / "__init__.py")
+    write(
+        pkg / "alembic.ini",
+        "[alembic]\nfile_template = %%(rev)s\n\n"
+        "[core]\nscript_location = svc:database/revisions/core\n\n"
+        "[tenant]\nscript_location = svc:database/revisions/tenant\n"
+        "sqlalchemy.url = sqlite:///t.db\n\n"
+        "[logger_root]\nlevel = WARN\n",
+    )
+    for name in ("core", "tenant"):
+        write(
+            pkg / "database" / "revisions" / name / "versions" / "a.py", MIGRATION.format(rev="a")
+        )
+    found = discover([tmp_path])
+    assert found.problems == []
+    dirs = sorted(str(p.version_dirs[0].relative_to(tmp_path.resolve())) for p in found.projects)
+    assert dirs == [
+        "src/svc/database/revisions/core/versions",
+        "src/svc/database/revisions/tenant/versions",
+    ]
+    assert sorted(p.dialect(None) for p in found.projects) == ["postgresql", "sqlite"]
+    owners = {str(path.parent.parent.name): project for path, project in found.files}
+    assert owners["core"] is not owners["tenant"]
+
+
+def test_package_locations_are_found_without_importing(tmp_path: Path) -> None:
+    write(tmp_path / "src" / "myapp" / "__init__.py", "raise SystemExit('imported!')\n")
+    write(
+        tmp_path / "alembic.ini",
+        "[alembic]\nscript_location = myapp:migrations\n"
+        "version_locations = myapp:migrations/versions myapp:plugins/versions\n"
+        "version_path_separator = space\n",
+    )
+    [project] = find_projects(tmp_path)
+    base = (tmp_path / "src" / "myapp").resolve()
+    assert project.version_dirs == [base / "migrations" / "versions", base / "plugins" / "versions"]

@@ -93,22 +93,50 @@ def dialect_from_url(url: str) -> str | None:
 
 
 def read_alembic_ini(ini: Path) -> Project:
-    """A project from alembic.ini; problems are recorded rather than raised."""
-    project = Project(root=ini.parent.resolve(), alembic_ini=ini.resolve())
+    """The project of alembic.ini's `[alembic]` section (else its first configured section)."""
+    return read_alembic_projects(ini)[0]
+
+
+def read_alembic_projects(ini: Path) -> list[Project]:
+    """Every project an ini file configures; problems are recorded rather than raised.
+
+    Besides `[alembic]`, any section with a `script_location` is a project of its own
+    (Alembic's `--name SECTION`, used for several databases or tenants in one file).
+    Always at least one project.
+    """
+    base = Project(root=ini.parent.resolve(), alembic_ini=ini.resolve())
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(ini.read_text("utf-8"), source=str(ini))
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else str(exc).splitlines()[0]
-        project.problems.append(f"{ini}: cannot read: {reason}")
-        return project
-    if not parser.has_section("alembic"):
-        project.problems.append(f"{ini}: no [alembic] section")
-        return project
+        base.problems.append(f"{ini}: cannot read: {reason}")
+        return [base]
+    sections = [
+        name
+        for name in parser.sections()
+        if name == "alembic"
+        or (
+            parser.has_option(name, "script_location")
+            and not name.startswith(("logger", "handler", "formatter", "post_write_hooks"))
+        )
+    ]
+    if not sections:
+        base.problems.append(f"{ini}: no [alembic] section")
+        return [base]
+    projects = [_section_project(ini, parser, name) for name in sections]
+    configured = [p for p in projects if p.version_dirs]
+    if configured and len(projects) > 1:
+        projects = configured  # a bare [alembic] beside named sections only holds shared options
+    return projects
+
+
+def _section_project(ini: Path, parser: configparser.ConfigParser, section: str) -> Project:
+    project = Project(root=ini.parent.resolve(), alembic_ini=ini.resolve())
     here = str(ini.parent.resolve())
 
     def value(key: str) -> str | None:
-        raw = parser.get("alembic", key, fallback=None)
+        raw = parser.get(section, key, fallback=None)
         return raw.replace("%(here)s", here).strip() if raw is not None else None
 
     script_location = value("script_location")
@@ -123,7 +151,7 @@ def read_alembic_ini(ini: Path) -> Project:
         if beside.is_dir():  # Flask-Migrate: alembic.ini inside the script folder, no location
             project.version_dirs = [beside.resolve()]
         else:
-            project.problems.append(f"{ini}: no script_location in [alembic]")
+            project.problems.append(f"{ini}: no script_location in [{section}]")
     for vdir in project.version_dirs:
         if not vdir.is_dir():
             project.problems.append(f"{ini}: version location {vdir} is not a folder")
@@ -140,22 +168,37 @@ def _split_locations(text: str, separator: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+_PACKAGE_FORM = re.compile(r"^([A-Za-z_][\w.]*):(.*)$")
+
+
+def _location(base: Path, text: str) -> Path:
+    """A folder from a location: a path (relative to the ini's folder) or `package:path`.
+
+    `package:path` names a folder inside an importable package; the package is looked for
+    beside the ini, in `src/`, or as the ini's own folder, never imported.
+    """
+    match = _PACKAGE_FORM.match(text)
+    if match is None or re.match(r"^[A-Za-z]:[\\/]", text):  # a Windows drive is a path
+        return (base / text).resolve()
+    package, rest = match.group(1), match.group(2)
+    parts = package.split(".")
+    for folder in (base, *list(base.parents)[:3]):
+        for candidate in (folder.joinpath(*parts), folder.joinpath("src", *parts)):
+            if (candidate / "__init__.py").is_file() or candidate.is_dir():
+                return (candidate / rest).resolve()
+        if folder.name == parts[-1] and len(parts) == 1:
+            return (folder / rest).resolve()
+    return (base / rest).resolve()
+
+
 def _version_dirs(
     base: Path, script_location: str | None, version_locations: str | None, separator: str
 ) -> list[Path]:
-    dirs: list[Path] = []
     if version_locations:
-        dirs = [(base / p).resolve() for p in _split_locations(version_locations, separator)]
-    elif script_location:
-        # `package:path` locations name a Python package; map it to a folder without importing
-        is_drive = re.match(r"^[A-Za-z]:[\\/]", script_location)
-        loc = (
-            script_location.split(":", 1)[-1]
-            if ":" in script_location and not is_drive
-            else script_location
-        )
-        dirs = [(base / loc / "versions").resolve()]
-    return dirs
+        return [_location(base, p) for p in _split_locations(version_locations, separator)]
+    if script_location:
+        return [_location(base, script_location) / "versions"]
+    return []
 
 
 def read_pyproject_alembic(pyproject: Path) -> Project | None:
@@ -228,7 +271,7 @@ def find_projects(top: Path) -> list[Project]:
     projects: list[Project] = []
     for path in walk_files(top, (".ini", ".toml")):
         if path.name == "alembic.ini" or (path.suffix == ".ini" and _is_alembic_ini(path)):
-            projects.append(read_alembic_ini(path))
+            projects.extend(read_alembic_projects(path))
         elif path.name == "pyproject.toml":
             p = read_pyproject_alembic(path)
             if p is not None and not any(q.root == p.root for q in projects):
@@ -262,7 +305,7 @@ class _ProjectLookup:
                 inis = []
             for ini in inis:
                 if ini.name == "alembic.ini" or _is_alembic_ini(ini):
-                    found.append(read_alembic_ini(ini))
+                    found.extend(read_alembic_projects(ini))
             pyproject = folder / "pyproject.toml"
             if pyproject.is_file():
                 p = read_pyproject_alembic(pyproject)
