@@ -35,7 +35,7 @@ def _comment_lines(source: str) -> dict[int, str] | None:
         for tok in tokenize.generate_tokens(io.StringIO(source, newline=None).readline):
             if tok.type == tokenize.COMMENT:
                 out[tok.start[0]] = tok.string
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+    except (tokenize.TokenError, SyntaxError, ValueError):
         return None
     return out
 
@@ -90,7 +90,15 @@ def checklist_edit(source: str) -> tuple[Range, str] | None:
 
 
 def remove_checklist(source: str) -> str:
-    """`source` without the checklist block; unchanged when there is none. Pure and idempotent."""
+    """`source` without any checklist block; unchanged when there is none. Pure, idempotent."""
+    while True:
+        cleaned = _remove_first_checklist(source)
+        if cleaned == source:
+            return source
+        source = cleaned
+
+
+def _remove_first_checklist(source: str) -> str:
     edit = checklist_edit(source)
     if edit is None:
         return source
