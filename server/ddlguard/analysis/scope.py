@@ -351,6 +351,7 @@ class Index:
                 for gen in current.generators:
                     pos = (gen.iter.end_lineno or gen.iter.lineno, gen.iter.end_col_offset or 0)
                     self._loop_target(gen.target, gen.iter, sc, stmt, comp_chain, pos)
+                cx = Ctx(sc, stmt, comp_chain)  # what runs inside runs once per item
             for child in ast.iter_child_nodes(current):
                 if isinstance(
                     child, (ast.expr, ast.comprehension, ast.keyword, ast.arg, ast.arguments)
