@@ -6,7 +6,6 @@ the same properties on at least 100,000 inputs.
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,16 +54,9 @@ def test_line_endings_do_not_move_findings(doc: Doc) -> None:
     lines = doc.analysed_text.split(doc.newline)
     lf, crlf, cr = (signature(analyze(nl.join(lines))) for nl in ("\n", "\r\n", "\r"))
     assert lf == crlf
-    # DG202 with CR-only endings is the known hygiene bug pinned by the xfail test below;
-    # drop this filter when that test starts passing.
-    assert [s for s in lf if s[0] != "DG202"] == [s for s in cr if s[0] != "DG202"]
+    assert lf == cr
 
 
-@pytest.mark.xfail(
-    reason="hygiene: _comment_lines tokenizes with io.StringIO(source).readline, which splits "
-    "only on \\n, so with CR-only line endings every comment is on line 1 and DG202 fires",
-    strict=True,
-)
 def test_cr_only_line_endings_keep_comments_in_place() -> None:
     src = (
         'revision = "a"\ndown_revision = None\n\ndef upgrade():\n'
