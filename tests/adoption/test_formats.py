@@ -75,7 +75,11 @@ def test_sarif_rule_catalogue_and_results(tmp_path: Path) -> None:
     assert dg001["name"] == "dml-in-sql"
     assert dg001["defaultConfiguration"]["level"] == "error"
     assert dg001["helpUri"].endswith("DG001.md")
-    assert dg001["shortDescription"]["text"] and dg001["fullDescription"]["text"]
+    assert dg001["shortDescription"]["text"] == RULES["DG001"].summary
+    # the long description is prose from the explanation, not its severity line or heading
+    full = dg001["fullDescription"]["text"]
+    assert full and not full.startswith(("#", "**")) and "\n" not in full
+    assert "# DG001" in dg001["help"]["markdown"]
     assert rules[list(RULES).index("DG202")]["defaultConfiguration"]["level"] == "warning"
 
     results = {r["ruleId"]: r for r in run_["results"]}

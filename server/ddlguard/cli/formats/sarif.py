@@ -43,10 +43,11 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _first_paragraph(markdown: str) -> str:
-    """The explanation's first prose paragraph (skipping the `# CODE name` heading)."""
-    for block in markdown.strip().split("\n\n"):
+    """The first prose paragraph of the explanation's "What it flags" section (else of any)."""
+    _, marker, rest = markdown.partition("## What it flags")
+    for block in (rest if marker else markdown).strip().split("\n\n"):
         text = " ".join(line.strip() for line in block.splitlines())
-        if text and not text.startswith("#"):
+        if text and not text.startswith(("#", "**Severity", "```")):
             return text
     return ""
 
