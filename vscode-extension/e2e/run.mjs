@@ -159,7 +159,12 @@ async function waitFor(predicate, what, timeout = STEP_TIMEOUT) {
 
 function sqlScripts(workspace) {
   const dir = path.join(workspace, "scripts", "sql");
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith(".sql")).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith(".sql"))
+        .sort()
+    : [];
 }
 
 function tail(file, lines = 40) {
@@ -252,13 +257,17 @@ async function main() {
     NODE24,
     [
       CODE_SERVER,
-      "--auth", "none",
-      "--bind-addr", `127.0.0.1:${port}`,
+      "--auth",
+      "none",
+      "--bind-addr",
+      `127.0.0.1:${port}`,
       "--disable-telemetry",
       "--disable-update-check",
       "--disable-workspace-trust",
-      "--user-data-dir", userDataDir,
-      "--extensions-dir", extensionsDir,
+      "--user-data-dir",
+      userDataDir,
+      "--extensions-dir",
+      extensionsDir,
       workspace,
     ],
     { env, stdio: ["ignore", logFd, logFd], detached: true },
@@ -271,7 +280,8 @@ async function main() {
     }
   });
   cleanups.push(() => {
-    for (const f of findLogs(path.join(userDataDir, "logs"), "remoteexthost.log")) fs.copyFileSync(f, path.join(ARTIFACTS, "remoteexthost.log"));
+    for (const f of findLogs(path.join(userDataDir, "logs"), "remoteexthost.log"))
+      fs.copyFileSync(f, path.join(ARTIFACTS, "remoteexthost.log"));
     for (const f of findLogs(path.join(userDataDir, "logs"), "ddlguard")) fs.copyFileSync(f, path.join(ARTIFACTS, path.basename(f)));
   });
   await waitFor(async () => {
@@ -289,7 +299,14 @@ async function main() {
   const { chromium } = require(PLAYWRIGHT);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   cleanups.unshift(() => browser.close().catch(() => undefined));
   const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
@@ -311,7 +328,10 @@ async function main() {
   await screenshot("workbench");
 
   step = "open the migration";
-  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => undefined);
+  await page
+    .locator(".monaco-workbench")
+    .click({ position: { x: 700, y: 400 } })
+    .catch(() => undefined);
   await page.keyboard.press("Control+P");
   await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
   await page.keyboard.type(path.basename(migration), { delay: 10 });
@@ -333,7 +353,13 @@ async function main() {
   await markers.waitFor({ state: "visible", timeout: STEP_TIMEOUT });
   await waitFor(async () => (await markers.innerText().catch(() => "")).includes("DG001"), "DG001 in the Problems panel");
   const problems = await markers.innerText();
-  log(`Problems panel:\n${problems.split("\n").filter((l) => l.trim()).slice(0, 12).join("\n")}`);
+  log(
+    `Problems panel:\n${problems
+      .split("\n")
+      .filter((l) => l.trim())
+      .slice(0, 12)
+      .join("\n")}`,
+  );
   await screenshot("problems-dg001");
 
   step = "Ctrl+. on the flagged call lists the move";
@@ -387,9 +413,14 @@ async function main() {
 
   step = "ddlguard: Check Workspace asks the server to rescan";
   await runCommand(page, "ddlguard: Check Workspace");
-  const channelLog = () => findLogs(path.join(userDataDir, "logs"), "ddlguard").map((f) => fs.readFileSync(f, "utf8")).join("\n");
+  const channelLog = () =>
+    findLogs(path.join(userDataDir, "logs"), "ddlguard")
+      .map((f) => fs.readFileSync(f, "utf8"))
+      .join("\n");
   await waitFor(
-    () => /Received response 'workspace\/executeCommand[^']*'/.test(channelLog()) && channelLog().includes("check workspace: ddlguard.server.checkWorkspace"),
+    () =>
+      /Received response 'workspace\/executeCommand[^']*'/.test(channelLog()) &&
+      channelLog().includes("check workspace: ddlguard.server.checkWorkspace"),
     "the server to answer workspace/executeCommand ddlguard.server.checkWorkspace",
   );
   await page.locator(".markers-panel").waitFor({ state: "visible", timeout: STEP_TIMEOUT });
@@ -414,7 +445,9 @@ async function main() {
     fs.copyFileSync(quickfixShot, image);
     log(`copied the quick-fix screenshot to ${image}`);
   }
-  log(`PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), workspace rescanned, missing server reported`);
+  log(
+    `PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), workspace rescanned, missing server reported`,
+  );
 }
 
 async function cleanup() {

@@ -14,9 +14,7 @@ let manager: ServerManager | undefined;
 
 function isMigrationDocument(doc: vscode.TextDocument): boolean {
   return (
-    doc.uri.scheme === "file" &&
-    doc.languageId === "python" &&
-    (isUnderVersionsFolder(doc.uri.fsPath) || looksLikeMigration(doc.getText()))
+    doc.uri.scheme === "file" && doc.languageId === "python" && (isUnderVersionsFolder(doc.uri.fsPath) || looksLikeMigration(doc.getText()))
   );
 }
 

@@ -15,7 +15,7 @@ import {
 import { candidates, discover, DiscoveryResult } from "./core/discovery";
 import { processProbe } from "./core/probe";
 import { documentSelector } from "./core/selector";
-import { toServerSettings } from "./core/settings";
+import { MappedSettings, toServerSettings } from "./core/settings";
 import { formatVersion, MIN_SERVER_VERSION } from "./core/version";
 import { activePythonCommand, isPythonExtensionInstalled } from "./pythonExtension";
 import { StatusItem } from "./status";
@@ -29,7 +29,7 @@ function configuredScriptsDirs(): string[] {
   return values.filter((v): v is string => typeof v === "string" && v.trim() !== "");
 }
 
-function settingsFor(scope?: vscode.Uri | vscode.WorkspaceFolder) {
+function settingsFor(scope?: vscode.Uri | vscode.WorkspaceFolder): MappedSettings {
   const section = vscode.workspace.getConfiguration("ddlguard", scope);
   return toServerSettings((key) => section.get(key));
 }

@@ -30,7 +30,11 @@ describe("choosing the move-all code action", () => {
   });
 
   it("ignores disabled moves and unrelated actions", () => {
-    const disabled = { title: "Move all data operations in this file to scripts/sql", kind: "refactor.move.ddlguard", disabled: { reason: "x" } };
+    const disabled = {
+      title: "Move all data operations in this file to scripts/sql",
+      kind: "refactor.move.ddlguard",
+      disabled: { reason: "x" },
+    };
     assert.equal(pickMoveAll([disabled, noqa, docs]), undefined);
     assert.equal(pickMoveAll([]), undefined);
   });

@@ -10,7 +10,18 @@ const properties: Record<string, { default?: unknown; description?: string; mark
 
 describe("package.json contract", () => {
   it("declares every setting with a default and a description", () => {
-    const expected = ["enable", "select", "ignore", "severity", "scriptsDir", "dialect", "openFilesOnly", "path", "interpreter", "trace.server"];
+    const expected = [
+      "enable",
+      "select",
+      "ignore",
+      "severity",
+      "scriptsDir",
+      "dialect",
+      "openFilesOnly",
+      "path",
+      "interpreter",
+      "trace.server",
+    ];
     assert.deepEqual(Object.keys(properties).sort(), expected.map((k) => `ddlguard.${k}`).sort());
     for (const [key, spec] of Object.entries(properties)) {
       assert.ok("default" in spec, `${key} has no default`);

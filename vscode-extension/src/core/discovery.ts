@@ -106,7 +106,10 @@ export interface DiscoveryResult {
 }
 
 function lastLine(text: string): string {
-  const lines = text.trim().split(/\r?\n/).filter((l) => l.trim() !== "");
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== "");
   return lines.length > 0 ? lines[lines.length - 1].trim() : "";
 }
 
@@ -159,8 +162,6 @@ export async function discover(list: Candidate[], probe: Probe, minimum: string 
     }
   }
   const tooOld = attempts.find((a) => a.version !== undefined);
-  const summary = tooOld
-    ? `${tooOld.candidate.label}: ${tooOld.reason}`
-    : "ddlguard is not installed in any environment VS Code can see";
+  const summary = tooOld ? `${tooOld.candidate.label}: ${tooOld.reason}` : "ddlguard is not installed in any environment VS Code can see";
   return { attempts, summary };
 }

@@ -11,8 +11,7 @@ export type Version = readonly [number, number, number];
 
 /** The version in the output of `ddlguard --version` (`ddlguard X.Y[.Z]`, else the first `X.Y[.Z]`). */
 export function parseVersion(output: string): Version | undefined {
-  const match =
-    /\bddlguard\s+v?(\d+)\.(\d+)(?:\.(\d+))?/i.exec(output) ?? /(?:^|[^\d.])(\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
+  const match = /\bddlguard\s+v?(\d+)\.(\d+)(?:\.(\d+))?/i.exec(output) ?? /(?:^|[^\d.])(\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
   if (!match) {
     return undefined;
   }
@@ -34,9 +33,7 @@ export function formatVersion(v: Version): string {
 }
 
 export type VersionVerdict =
-  | { kind: "ok"; version: Version }
-  | { kind: "too-old"; version: Version; minimum: Version }
-  | { kind: "unknown"; output: string };
+  { kind: "ok"; version: Version } | { kind: "too-old"; version: Version; minimum: Version } | { kind: "unknown"; output: string };
 
 /** Judges the output of `--version` against the minimum this extension supports. */
 export function checkVersion(output: string, minimum: string = MIN_SERVER_VERSION): VersionVerdict {
