@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,14 +59,19 @@ def make_project(root: Path, revisions: dict[str, str] | None = None) -> Path:
     return versions
 
 
-def run_cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m ddlguard ARGS` in `cwd`, as a user would run it."""
+def run_cli(
+    *args: str | Path, cwd: Path, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m ddlguard ARGS` in `cwd`, as a user would run it (output read as UTF-8)."""
+    env = {**os.environ, **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "ddlguard", *map(str, args)],
         cwd=cwd,
         capture_output=True,
         text=True,
+        encoding="utf-8",
         timeout=120,
+        env=env,
     )
 
 

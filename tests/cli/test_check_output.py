@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .helpers import BROKEN, make_project, migration, run_cli, run_json
@@ -124,3 +125,27 @@ def test_explicit_config_file_applies_to_every_path(tmp_path: Path) -> None:
         "alembic/versions/b2.py:7:18: DG000 syntax error: '(' was never closed",
         "Found 0 errors, 1 warning in 1 file.",
     ]
+
+
+def test_non_ascii_paths_and_columns_in_characters(tmp_path: Path) -> None:
+    project = tmp_path / "mon service" / "données"
+    text = 'revision = "é1"\ndown_revision = None\nx = "ééé" +\n\n\ndef upgrade():\n    pass\n'
+    make_project(project, {"é1": text})
+    code, items, _ = run_json(cwd=tmp_path)
+    assert code == 1
+    [item] = items
+    assert item["path"] == "mon service/données/alembic/versions/é1.py"
+    assert (item["line"], item["column"]) == (3, 12)  # the end of `x = "ééé" +`, in characters
+    proc = run_cli("check", cwd=tmp_path, env_extra={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("mon service/donn\\xe9es/alembic/versions/\\xe91.py:3:12: DG000")
+
+
+def test_json_stays_valid_on_an_ascii_console(tmp_path: Path) -> None:
+    make_project(tmp_path / "données", {"b2": migration("b2", "a1", BROKEN)})
+    proc = run_cli(
+        "check", "--format", "json", cwd=tmp_path, env_extra={"PYTHONIOENCODING": "ascii"}
+    )
+    assert proc.stdout.isascii()
+    assert json.loads(proc.stdout)[0]["path"] == "données/alembic/versions/b2.py"

@@ -171,6 +171,9 @@ def exit_code(run: CheckRun, exit_zero: bool) -> int:
 def run_check(args: argparse.Namespace) -> int:
     """The `check` subcommand; returns the process exit code."""
     cwd = Path.cwd()
+    for stream in (sys.stdout, sys.stderr):  # a non-UTF-8 console must not crash a report
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return _run(args, cwd)
     except (UsageError, ConfigError) as exc:

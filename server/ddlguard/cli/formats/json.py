@@ -41,5 +41,6 @@ def finding_object(path: str, f: Finding) -> dict[str, Any]:
 
 def write_report(run: CheckRun, out: TextIO, *, cwd: Path) -> None:
     objects = [finding_object(path, f) for path, _, f in sorted_findings(run, cwd)]
-    json.dump(objects, out, indent=2, ensure_ascii=False)
+    # ASCII with \u escapes: valid JSON whatever the console encoding
+    json.dump(objects, out, indent=2, ensure_ascii=True)
     out.write("\n")
