@@ -153,6 +153,7 @@ def _apply_fixes(run: CheckRun, args: argparse.Namespace, out: TextIO) -> CheckR
 
 
 def _config_line(problem: ConfigProblem, cwd: Path) -> str:
+    """`warning: pyproject.toml: selct: unknown key ...`, the file relative to cwd."""
     source = problem.source
     if source != "editor settings":
         source = display_path(Path(source), cwd)
@@ -160,10 +161,12 @@ def _config_line(problem: ConfigProblem, cwd: Path) -> str:
 
 
 def _problem_line(problem: str, cwd: Path) -> str:
+    """A discovery problem; absolute paths under cwd shortened like the report's."""
     return f"warning: {problem.replace(str(cwd) + os.sep, '')}"
 
 
 def exit_code(run: CheckRun, exit_zero: bool) -> int:
+    """1 when a finding is at error severity (warnings never fail the run), else 0."""
     failing = any(f.severity >= Severity.ERROR for cf in run.files for f in cf.result.findings)
     return 1 if failing and not exit_zero else 0
 
@@ -179,6 +182,9 @@ def run_check(args: argparse.Namespace) -> int:
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"ddlguard: error: {exc}\n")
         return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("ddlguard: interrupted\n")
+        return 130
     except BrokenPipeError:  # `ddlguard check | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
