@@ -45,7 +45,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
     assert result.new_source == after
     assert [f.path.name for f in result.new_files] == [UP]
     assert body(script(result, UP)) == (
-        "BEGIN;\n\n-- ticket 12\n"
+        "BEGIN;\n\n-- names for old rows\n-- ticket 12\n"
         '-- in the migration this ran before: op.alter_column("users", "name", nullable=False)\n'
         "UPDATE users SET name = 'o''brien' WHERE name IS NULL;\n\nCOMMIT;\n"
     )

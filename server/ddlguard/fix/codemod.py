@@ -58,7 +58,7 @@ class _Editor(cst.CSTTransformer):
                     if comment is None:
                         pending = _carry_helper_lines(pending, new.leading_lines)
                     else:
-                        pending += list(new.leading_lines)
+                        pending = _join_lines(pending, new.leading_lines)
                         if not _ends_with_comment(pending, comment):
                             pending.append(_comment_line(comment))
                     continue
@@ -123,7 +123,7 @@ def _carry_helper_lines(
     lines = list(leading)
     while lines and _is_blank(lines[0]):
         lines.pop(0)
-    return [*pending, *lines]
+    return _join_lines(pending, lines)
 
 
 def _join_lines(
@@ -202,6 +202,18 @@ def comments_in(node: cst.CSTNode) -> list[str]:
     )
     body.visit(_Collect())
     return found
+
+
+def comments_above(node: cst.SimpleStatementLine) -> list[str]:
+    """The comment lines right above a statement (no blank line between): copied to the script."""
+    found: list[str] = []
+    for line in reversed(node.leading_lines):
+        if line.comment is None:
+            break
+        text = line.comment.value.lstrip("#").strip()
+        if not text.endswith("(ddlguard)."):  # an earlier move's note is not about this one
+            found.append(text)
+    return found[::-1]
 
 
 def python_literal(text: str, quote: str = '"') -> str:

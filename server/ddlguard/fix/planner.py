@@ -21,6 +21,7 @@ from ddlguard.analysis.migration import read_migration_info
 from ddlguard.fix.codemod import (
     Edits,
     apply_edits,
+    comments_above,
     comments_in,
     python_literal,
     statement_lines,
@@ -99,7 +100,7 @@ def plan_moves(
                 raise NotMovable("the statement shares its line with its function definition")
             if len(stmt_node.body) != 1:
                 raise NotMovable("the statement shares its line with other statements")
-            candidate.comments = tuple(comments_in(stmt_node))
+            candidate.comments = (*comments_above(stmt_node), *comments_in(stmt_node))
             if any(c.line == candidate.line for c in candidates):
                 raise NotMovable("another finding already moves this statement")
         except NotMovable as exc:
