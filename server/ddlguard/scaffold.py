@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ddlguard.graph import read_info
+from ddlguard.graph import read_info, real_path
 from ddlguard.hygiene import checklist_span
 from ddlguard.project import (
     ConfigError,
@@ -132,9 +132,14 @@ def plan(setup: AlembicSetup) -> list[Planned]:
     ]
 
 
-def write(planned: Planned, *, force: bool) -> Outcome:
-    """Write one planned file; an existing different file is kept unless `force`."""
+def write(planned: Planned, *, force: bool, root: Path) -> Outcome:
+    """Write one planned file; an existing different file is kept unless `force`.
+
+    A target outside `root` (the project root), directly or through a symlink, is refused.
+    """
     path = planned.path
+    if not real_path(path).is_relative_to(real_path(root)):
+        return Outcome(path, "refused", planned.what)
     if path.exists():
         try:
             if path.read_text("utf-8") == planned.content:

@@ -93,3 +93,25 @@ def test_a_migration_from_the_template_is_flagged_until_reviewed(tmp_path: Path)
     assert [c[0] for c in codes(check_json(tmp_path)[1])] == ["DG202"]
     path.write_text(remove_checklist(source).replace("    pass", "    # marker\n    pass", 1))
     assert check_json(tmp_path)[1] == []
+
+
+def test_init_never_writes_outside_the_project_root(tmp_path: Path) -> None:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    (backend / "alembic.ini").write_text(
+        "[alembic]\nscript_location = ../shared/migrations\n", encoding="utf-8"
+    )
+    (tmp_path / "shared" / "migrations" / "versions").mkdir(parents=True)
+    done = run(["init", "backend"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "refused shared/migrations/script.py.mako: outside the project root" in done.stdout
+    assert not (tmp_path / "shared" / "migrations" / "script.py.mako").exists()
+    # a symlink planted where the README goes is not followed out of the project either
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("keep\n", encoding="utf-8")
+    readme = backend / "scripts" / "sql" / "README.md"
+    readme.unlink()  # written by the first run
+    readme.symlink_to(outside)
+    forced = run(["init", "backend", "--force"], tmp_path)
+    assert "refused backend/scripts/sql/README.md" in forced.stdout
+    assert outside.read_text("utf-8") == "keep\n"

@@ -32,9 +32,12 @@ from ddlguard.scaffold import (
 def _init_one(setup: AlembicSetup, force: bool, cwd: Path, out: TextIO) -> None:
     out.write(f"Alembic project: {display_path(setup.config, cwd)}\n")
     for planned in plan(setup):
-        outcome = write(planned, force=force)
+        outcome = write(planned, force=force, root=setup.project.root)
         shown = display_path(outcome.path, cwd)
-        if outcome.status == "skipped":
+        if outcome.status == "refused":
+            root = display_path(setup.project.root, cwd)
+            out.write(f"  refused {shown}: outside the project root {root}\n")
+        elif outcome.status == "skipped":
             out.write(f"  skipped {shown}: it exists (--force overwrites it)\n")
             if outcome.path.name == TEMPLATE and "ddlguard-checklist" not in _read(outcome.path):
                 out.write("  paste this checklist under the docstring of your template instead:\n")
