@@ -305,3 +305,103 @@ def test_a_second_run_changes_nothing(tmp_path: Path) -> None:
     second = plan(tmp_path, first.new_source)
     assert second.new_source == first.new_source
     assert second.new_files == () and second.edits == ()
+
+
+def test_with_block_left_empty_gets_pass_and_parenthesized_import_loses_one_name(
+    tmp_path: Path,
+) -> None:
+    before = migration("""
+        from sqlalchemy import (
+            column,
+            table,
+            text,
+        )
+
+        users = table("users", column("id"))
+
+
+        def upgrade():
+            with op.get_context().autocommit_block():
+                op.execute(text("DELETE FROM users WHERE id < 0"))
+            op.create_index("ix_users_id", "users", ["id"])
+    """)
+    after = migration("""
+        from sqlalchemy import (
+            column,
+            table,
+        )
+
+        users = table("users", column("id"))
+
+
+        def upgrade():
+            with op.get_context().autocommit_block():
+                # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
+                pass
+            op.create_index("ix_users_id", "users", ["id"])
+    """)
+    result = plan(tmp_path, before)
+    assert result.new_source == after
+
+
+def test_f_string_over_module_constants_moves_its_value(tmp_path: Path) -> None:
+    before = migration("""
+        TABLE = "accounts"
+
+
+        def upgrade():
+            op.execute(f"UPDATE {TABLE} SET plan = 'free' WHERE plan IS NULL")
+    """)
+    result = plan(tmp_path, before)
+    text = script(result, UP)
+    assert "UPDATE accounts SET plan = 'free' WHERE plan IS NULL;" in text
+    assert '-- was: op.execute(f"UPDATE {TABLE}' in text  # built in Python: the source is shown
+    assert 'TABLE = "accounts"' not in result.new_source  # the constant only fed the moved SQL
+
+
+def test_ddl_kept_in_text_and_triple_quotes(tmp_path: Path) -> None:
+    before = migration('''
+
+        def upgrade():
+            op.execute(sa.text("""
+                CREATE INDEX ix_a ON a (b);
+                UPDATE a SET b = lower(b);
+            """))
+    ''')
+    after = migration('''
+
+        def upgrade():
+            # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
+            op.execute(sa.text("""CREATE INDEX ix_a ON a (b)"""))
+    ''')
+    result = plan(tmp_path, before)
+    assert result.new_source == after
+    assert "UPDATE a SET b = lower(b);" in script(result, UP)
+
+
+def test_bom_is_kept(tmp_path: Path) -> None:
+    before = "\ufeff" + migration("""
+
+        def upgrade():
+            op.execute("UPDATE a SET b = 1")
+    """)
+    result = plan(tmp_path, before)
+    assert result.new_source.startswith("\ufeff")
+    assert "UPDATE a" not in result.new_source
+    assert all(e.range.start.line > 1 for e in result.edits)
+
+
+def test_one_name_leaves_an_import_line(tmp_path: Path) -> None:
+    before = migration("""
+        from sqlalchemy import text, column  # both from sqlalchemy
+
+        c = column("x")
+
+
+        def upgrade():
+            op.execute(text("UPDATE a SET b = 1"))
+            op.add_column("a", c)
+    """)
+    result = plan(tmp_path, before)
+    assert "from sqlalchemy import column  # both from sqlalchemy\n" in result.new_source
+    assert 'c = column("x")' in result.new_source

@@ -93,8 +93,10 @@ class _Editor(cst.CSTTransformer):
         if not kept:
             return None
         parenthesized = isinstance(imp, cst.ImportFrom) and imp.lpar is not None
-        if not parenthesized:
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        # the last name takes the old last name's comma: in parentheses it holds the layout
+        # before `)`; without them there is none
+        last_comma = imp.names[-1].comma if parenthesized else cst.MaybeSentinel.DEFAULT
+        kept[-1] = kept[-1].with_changes(comma=last_comma)
         return stmt.with_changes(body=[imp.with_changes(names=kept)])
 
     def leave_IndentedBlock(
