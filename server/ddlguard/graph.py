@@ -20,7 +20,7 @@ from ddlguard.analysis.migration import read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
-from ddlguard.project import Project, walk_files
+from ddlguard.project import Project, looks_like_migration_text, walk_files
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
@@ -103,7 +103,8 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
-    for path in _version_files(project):  # absolute: under the resolved version folders
+    loose = sorted({real_path(cf.result.path).parent for cf in checked})
+    for path in _version_files(project, loose):  # absolute: under resolved folders
         if path in seen:
             continue
         seen.add(path)
@@ -115,12 +116,36 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
     return graph
 
 
-def _version_files(project: Project | None) -> Iterator[Path]:
+def _version_files(project: Project | None, loose: list[Path]) -> Iterator[Path]:
+    """The project's revision files; without version locations (no alembic.ini), the
+    migration-looking files beside the checked ones, as Alembic's versions folder is flat."""
     if project is None:
         return
-    for vdir in project.version_dirs:
-        if vdir.is_dir():
-            yield from walk_files(vdir)
+    if project.version_dirs:
+        for vdir in project.version_dirs:
+            if vdir.is_dir():
+                yield from (f for f in walk_files(vdir) if project.contains_version_file(f))
+        return
+    for folder in loose:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for name in names:
+            path = folder / name
+            if name.endswith(".py") and _looks_like_migration_file(path):
+                yield path
+
+
+def _looks_like_migration_file(path: Path) -> bool:
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
+        with path.open("rb") as fh:
+            head = fh.read(65536).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return looks_like_migration_text(head)
 
 
 def check_graph(files: list[CheckedFile]) -> dict[Path, list[Finding]]:

@@ -190,3 +190,16 @@ def test_a_fifo_in_the_versions_folder_does_not_block_the_graph(tmp_path: Path) 
     os.mkfifo(versions / "pipe.py")
     assert read_info(versions / "pipe.py") is None
     assert read_info(versions / "b.py") is not None
+
+
+def test_loose_migrations_without_alembic_ini_see_their_siblings(tmp_path: Path) -> None:
+    """No alembic.ini: the folder of the checked file is the graph, like a versions folder."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (folder / "a.py").write_text(migration("a1", None), encoding="utf-8")
+    (folder / "b.py").write_text(migration("b2", "a1"), encoding="utf-8")
+    (folder / "helper.py").write_text("def f(:\n", encoding="utf-8")  # not a migration
+    assert codes(check_json(tmp_path, str(folder / "b.py"))[1]) == []
+    (folder / "c.py").write_text(migration("c3", "a1"), encoding="utf-8")
+    assert codes(check_json(tmp_path, str(folder / "c.py"))[1]) == [("DG101", "c.py", REV_LINE)]
