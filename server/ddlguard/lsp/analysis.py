@@ -1,28 +1,41 @@
 """Analysing one document's text: the engine call the server makes, off the event loop.
 
-Pure apart from project discovery (cached in `ContextCache`): it reads nothing of the document
-from disk, so unsaved text is what is analysed.
+Besides the engine's per-file findings, an open document gets what the CLI adds around it:
+the revision-graph checks (DG101-DG104, memoised while the file's revision ids and their lines
+stay the same, since they need every sibling's header), `since-revision`/`diff-base`
+selection, and DG401 for `.sql` files in the scripts folder. Nothing is read of the document
+itself from disk: unsaved text is what is analysed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ddlguard.data_scripts import analyze_sql_script
 from ddlguard.engine import analyze_source
+from ddlguard.graph import check_graph
 from ddlguard.lsp.context import ContextCache, FileContext
-from ddlguard.model import FileResult, Finding
+from ddlguard.model import FileResult, Finding, MigrationInfo
+from ddlguard.project import ConfigError
 from ddlguard.rules import RULES
-from ddlguard.runner import MAX_FILE_BYTES
+from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
+from ddlguard.selection import is_selected
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    """One version's result. `parsed` is False on a syntax error: the editor keeps the last good one."""
+    """One version's result. `parsed` is False on a syntax error: the editor keeps the last good one.
+
+    `problem` is a configuration problem met on the way (an unknown since-revision...), for the
+    server to show once.
+    """
 
     result: FileResult
     context: FileContext | None
     parsed: bool
+    problem: str | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -30,11 +43,66 @@ class Analysis:
         return [f for f in self.result.findings if not RULES[f.code].cli_only]
 
 
-def analyze_text(source: str, path: Path, contexts: ContextCache) -> Analysis:
+class GraphMemo:
+    """Graph findings per file, valid while its `MigrationInfo` (ids and their lines) is unchanged.
+
+    Cleared when any migration on disk changes (watched files, saves).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_path: dict[Path, tuple[MigrationInfo, list[Finding]]] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_path.clear()
+
+    def findings(self, checked: CheckedFile) -> list[Finding]:
+        info = checked.result.info
+        if info is None:
+            return []
+        path = checked.result.path
+        with self._lock:
+            memo = self._by_path.get(path)
+        if memo is not None and memo[0] == info:
+            return memo[1]
+        found = check_graph([checked]).get(path, [])
+        with self._lock:
+            self._by_path[path] = (info, found)
+        return found
+
+
+def _with_project_findings(result: FileResult, extra: list[Finding], context: FileContext) -> None:
+    settings = context.settings
+    enabled = settings.enabled_codes()
+    result.findings.extend(
+        replace(f, severity=settings.severity_of(f.code)) for f in extra if f.code in enabled
+    )
+    result.findings.sort(key=lambda f: (f.range, f.code))
+
+
+def _in_scripts_dir(path: Path, context: FileContext) -> bool:
+    try:
+        folder = context.project.scripts_dir(context.settings.scripts_dir)
+        path.resolve().relative_to(folder)
+    except (ConfigError, ValueError, OSError):
+        return False
+    return True
+
+
+def analyze_text(
+    source: str, path: Path, contexts: ContextCache, graphs: GraphMemo | None = None
+) -> Analysis:
     """Analyse `source` (BOM-less) as the file at `path` would be analysed by the CLI."""
     if len(source) > MAX_FILE_BYTES:
         return Analysis(FileResult(path=path, findings=[], is_migration=False), None, True)
     context = contexts.for_path(path)
+    if path.suffix == ".sql":
+        if not _in_scripts_dir(path, context):
+            return Analysis(FileResult(path=path, findings=[], is_migration=False), context, True)
+        return Analysis(
+            analyze_sql_script(source, path, context.settings, context.dialect), context, True
+        )
     result = analyze_source(
         source,
         path,
@@ -42,4 +110,18 @@ def analyze_text(source: str, path: Path, contexts: ContextCache) -> Analysis:
         dialect=context.dialect,
         in_version_dir=context.project.contains_version_file(path),
     )
-    return Analysis(result, context, result.error is None)
+    if result.error is not None or not result.is_migration:
+        return Analysis(result, context, result.error is None)
+    problem = None
+    settings = context.settings
+    if settings.since_revision or settings.diff_base:
+        try:
+            if not is_selected(path, settings, context.project, info=result.info):
+                result.findings.clear()
+                return Analysis(result, context, True)
+        except ConfigError as exc:
+            problem = str(exc)
+    if graphs is not None:
+        checked = CheckedFile(result, context.project, settings, source)
+        _with_project_findings(result, graphs.findings(checked), context)
+    return Analysis(result, context, True, problem)

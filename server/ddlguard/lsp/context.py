@@ -11,9 +11,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddlguard.project import Project, project_for_file
+from ddlguard.project import ConfigError, Project, project_for_file, read_alembic_ini
 from ddlguard.runner import SettingsCache
-from ddlguard.settings import ConfigProblem, Settings
+from ddlguard.settings import ConfigProblem, Settings, settings_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,30 @@ class FileContext:
     @property
     def dialect(self) -> str:
         return self.project.dialect(self.settings.dialect)
+
+
+def project_for_script(path: Path) -> Project | None:
+    """The Alembic project whose scripts folder holds a `.sql` file (`project_for_file` looks
+    for version folders, which a data script is never in)."""
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        for ini in sorted(folder.glob("*.ini")):
+            try:
+                is_alembic = (
+                    ini.name == "alembic.ini" or "[alembic]" in ini.read_text("utf-8")[:4096]
+                )
+            except (OSError, UnicodeDecodeError):
+                continue
+            if not is_alembic:
+                continue
+            project = read_alembic_ini(ini)
+            settings = settings_for(ini)
+            try:
+                resolved.relative_to(project.scripts_dir(settings.scripts_dir))
+            except (ConfigError, ValueError):
+                continue
+            return project
+    return None
 
 
 class ContextCache:
@@ -51,10 +75,9 @@ class ContextCache:
         with self._lock:
             folder = path.parent
             project = self._projects.get(folder)
-            if project is None or (
-                project.version_dirs and not project.contains_version_file(path)
-            ):
-                project = project_for_file(path)
+            if project is None:
+                project = project_for_script(path) if path.suffix == ".sql" else None
+                project = project or project_for_file(path)
                 self._projects[folder] = project
             return FileContext(project, self._settings.for_path(path))
 

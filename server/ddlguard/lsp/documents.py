@@ -55,11 +55,13 @@ def uri_to_path(uri: str) -> Path:
     fs = to_fs_path(uri)
     if fs and urlparse(uri).scheme == "file":
         return Path(fs)
-    return Path(urlparse(uri).path or "untitled.py").with_suffix(".py")
+    name = Path(urlparse(uri).path or "untitled.py")
+    return name if name.suffix in (".py", ".sql") else name.with_suffix(".py")
 
 
-def is_python(uri: str, language_id: str | None) -> bool:
-    return language_id == "python" or uri.endswith((".py", ".pyi"))
+def is_analysed(uri: str, language_id: str | None) -> bool:
+    """Python files (migrations) and SQL files (data scripts, DG401)."""
+    return language_id in ("python", "sql") or uri.endswith((".py", ".sql"))
 
 
 class DocumentAnalyzer:
@@ -81,7 +83,7 @@ class DocumentAnalyzer:
 
     # --- events -------------------------------------------------------------------------
     def opened(self, uri: str, language_id: str | None) -> None:
-        if not is_python(uri, language_id):
+        if not is_analysed(uri, language_id):
             return
         self.states[uri] = DocState(uri)
         self.schedule(uri, delay=0.0)
@@ -134,6 +136,7 @@ class DocumentAnalyzer:
                 text.source,
                 uri_to_path(uri),
                 self.server.contexts,
+                self.server.graphs,
             )
         except Exception:
             log.exception("analysis of %s failed; keeping its previous diagnostics", uri)
@@ -145,6 +148,8 @@ class DocumentAnalyzer:
         state.analysed_version = version
         if not analysis.parsed:
             return  # mid-typing syntax error: keep the last good findings
+        if analysis.problem:
+            self.server.report_problem(analysis.problem)
         diagnostics = to_diagnostics(analysis.findings, text, version)
         state.good = Good(version, text, analysis, diagnostics)
         self.server.publish_document(uri, diagnostics, version)

@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 
 from ddlguard import __version__
 from ddlguard.lsp import code_actions, configuration, hover, move, navigation
+from ddlguard.lsp.analysis import GraphMemo
 from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
 from ddlguard.lsp.initialization_options import EditorOptions
@@ -45,6 +46,7 @@ class DdlguardServer(LanguageServer):
         self.init_options: Any = None
         self.contexts = ContextCache()
         self.revisions = RevisionIndex()
+        self.graphs = GraphMemo()
         self.documents = DocumentAnalyzer(self)
         self.scanner = WorkspaceScanner(self)
         self.document_executor = ThreadPoolExecutor(2, thread_name_prefix="ddlguard-doc")
@@ -103,10 +105,14 @@ class DdlguardServer(LanguageServer):
         if changed:
             log.info("settings applied: %s", options.settings)
 
+    def report_problem(self, problem: str) -> None:
+        configuration.report_problems(self, [problem])
+
     def report_config_problems(self) -> None:
         configuration.report_problems(self, [str(p) for p in self.contexts.config_problems()])
 
     def reanalyse_everything(self) -> None:
+        self.graphs.clear()
         self.documents.reanalyse_all()
         self.scanner.start()
         if self.pull_mode:
@@ -202,7 +208,8 @@ def did_change(ls: DdlguardServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: DdlguardServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.documents.changed(params.text_document.uri)
+    ls.graphs.clear()  # the saved revision ids are what sibling files now see
+    ls.documents.reanalyse_all()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -253,6 +260,7 @@ async def did_change_configuration(
 async def did_change_watched_files(
     ls: DdlguardServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
+    ls.graphs.clear()
     config_changed = False
     python: list[str] = []
     for change in params.changes:

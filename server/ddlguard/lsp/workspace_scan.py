@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
+from ddlguard.data_scripts import check_data_scripts
+from ddlguard.graph import check_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
 from ddlguard.lsp.text import DocText
 from ddlguard.model import FileResult
-from ddlguard.project import Project, discover, project_for_file
+from ddlguard.project import ConfigError, Project, discover, project_for_file
 from ddlguard.rules import RULES
-from ddlguard.runner import check_file
+from ddlguard.runner import CheckedFile, CheckRun, check_file
+from ddlguard.selection import is_selected
 
 if TYPE_CHECKING:
     from ddlguard.lsp.server import DdlguardServer
@@ -31,6 +34,22 @@ log = logging.getLogger("ddlguard.lsp")
 
 BATCH = 16
 _tokens = itertools.count(1)
+
+
+def _uri(path: Path) -> str:
+    return from_fs_path(str(path.absolute())) or path.absolute().as_uri()
+
+
+def _selected(checked: CheckedFile) -> bool:
+    """since-revision / diff-base, per file; a bad value is logged and the file is checked."""
+    settings = checked.settings
+    if not (settings.since_revision or settings.diff_base) or not checked.result.is_migration:
+        return True
+    try:
+        return is_selected(checked.result.path, settings, checked.project, info=checked.result.info)
+    except ConfigError as exc:
+        log.warning("workspace scan: %s", exc)
+        return True
 
 
 def _diagnostics_for(result: FileResult, source: str | None) -> list[types.Diagnostic]:
@@ -51,18 +70,44 @@ class WorkspaceScanner:
         self.last_count = 0
 
     def _check_batch(
-        self, batch: list[tuple[Path, Project]]
+        self, batch: list[tuple[Path, Project]], keep: list[CheckedFile] | None = None
     ) -> list[tuple[str, list[types.Diagnostic]]]:
+        """Analyse files from disk; `keep` collects them for the project-wide checks."""
         out = []
         for path, project in batch:
             try:
                 settings = self.server.contexts.for_path(path).settings
                 checked = check_file(path, project, settings)
+                if not _selected(checked):
+                    checked.result.findings.clear()
+                elif keep is not None and (checked.result.is_migration or checked.result.error):
+                    keep.append(checked)
                 diagnostics = _diagnostics_for(checked.result, checked.source)
             except Exception:
                 log.exception("workspace scan: %s failed", path)
                 continue
-            out.append((from_fs_path(str(path)) or path.as_uri(), diagnostics))
+            out.append((_uri(path), diagnostics))
+        return out
+
+    def _project_wide(
+        self, checked: list[CheckedFile], folders: list[Path]
+    ) -> list[tuple[str, list[types.Diagnostic]]]:
+        """The revision graph (DG101-DG104) over everything scanned, and DG401 in scripts."""
+        out = []
+        extra = check_graph(checked)
+        for cf in checked:
+            found = extra.get(cf.result.path)
+            if found and cf.source is not None:
+                cf.result.findings.extend(found)
+                cf.result.findings.sort(key=lambda f: (f.range, f.code))
+                out.append((_uri(cf.result.path), _diagnostics_for(cf.result, cf.source)))
+        run = CheckRun(files=checked)
+        for cf in check_data_scripts(run, folders):
+            if cf.source is not None and not cf.result.error:
+                findings = [f for f in cf.result.findings if not RULES[f.code].cli_only]
+                out.append(
+                    (_uri(cf.result.path), to_diagnostics(findings, DocText.of(cf.source), None))
+                )
         return out
 
     def _discover(self, folders: list[Path]) -> list[tuple[Path, Project]]:
@@ -97,12 +142,13 @@ class WorkspaceScanner:
         progress = await self._begin_progress(len(files))
         done = 0
         seen: set[str] = set()
+        checked: list[CheckedFile] = []
         try:
             for start in range(0, len(files), BATCH):
                 if generation != self.generation:
                     return done
                 batch = files[start : start + BATCH]
-                results = await loop.run_in_executor(executor, self._check_batch, batch)
+                results = await loop.run_in_executor(executor, self._check_batch, batch, checked)
                 if generation != self.generation:
                     return done
                 for uri, diagnostics in results:
@@ -111,6 +157,12 @@ class WorkspaceScanner:
                 done += len(batch)
                 if progress is not None:
                     self._report(progress, done, len(files))
+            results = await loop.run_in_executor(executor, self._project_wide, checked, folders)
+            if generation != self.generation:
+                return done
+            for uri, diagnostics in results:
+                seen.add(uri)
+                self._publish(uri, diagnostics)
             for uri in self.published - seen:  # files gone since the last scan
                 self._publish(uri, [])
         finally:

@@ -1,0 +1,83 @@
+"""What the CLI adds around one file, in the editor too: the revision graph (DG1xx), DG401 in
+data scripts, and since-revision selection."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lsprotocol import types
+
+from .conftest import Project, migration
+from .harness import Session, start_session, stop_session, uri
+
+CLEAN = '    op.create_table("t")'
+
+
+async def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_missing_parent_in_open_document_and_scan(project: Project) -> None:
+    project.add("a1_m.py", "a1", None, body=CLEAN)
+    orphan = project.add("b2_m.py", "b2", "zz", body=CLEAN)
+    session = await start_session(project.root)
+    try:
+        ou = uri(orphan)
+        await _wait_for(lambda: "DG102" in [d.code for d in session.client.diagnostics.get(ou, [])])
+        u = session.open(orphan)
+        [d] = [d for d in await session.diagnostics(u, version=1) if d.code == "DG102"]
+        assert "zz" in d.message
+        fixed = session.change(u, migration("b2", "a1", CLEAN))
+        assert await session.diagnostics(u, version=fixed) == []
+    finally:
+        await stop_session(session)
+
+
+async def test_ddl_in_an_open_data_script(session: Session, project: Project) -> None:
+    scripts = project.backend / "scripts" / "sql"
+    scripts.mkdir(parents=True)
+    script = scripts / "2025-01-01-backfill.sql"
+    script.write_text("BEGIN;\nUPDATE users SET a = 1;\nCOMMIT;\n")
+    su = uri(script)
+    u = session.open(script)
+    assert await session.diagnostics(u, version=1) == []
+    v = session.change(u, "BEGIN;\nALTER TABLE users ADD COLUMN b int;\nCOMMIT;\n")
+    [d] = await session.diagnostics(u, version=v)
+    assert d.code == "DG401" and d.range.start == types.Position(1, 0)
+    assert su == u
+
+
+async def test_ddl_in_data_scripts_is_found_by_the_scan(project: Project) -> None:
+    scripts = project.backend / "scripts" / "sql"
+    scripts.mkdir(parents=True)
+    script = scripts / "2025-01-01-bad.sql"
+    script.write_text("DROP TABLE users;\n")
+    s = await start_session(project.root)
+    try:
+        await _wait_for(
+            lambda: [d.code for d in s.client.diagnostics.get(uri(script), [])] == ["DG401"]
+        )
+    finally:
+        await stop_session(s)
+
+
+async def test_since_revision_from_editor_settings(project: Project) -> None:
+    old = project.add("a1_m.py", "a1", None, body="    pass")
+    new = project.add("b2_m.py", "b2", "a1", body="    pass")
+    s = await start_session(
+        project.root, init_options={"sinceRevision": "a1", "openFilesOnly": True}
+    )
+    try:
+        assert (
+            await s.diagnostics(s.open(old), version=1) == [] if s.published_for(uri(old)) else True
+        )
+        [d] = await s.diagnostics(s.open(new), version=1)
+        assert d.code == "DG202"
+        await s.settle(0.3)
+        assert all(not p.diagnostics for p in s.published_for(uri(old)))
+    finally:
+        await stop_session(s)
