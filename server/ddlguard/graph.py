@@ -104,7 +104,7 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
     loose = sorted({real_path(cf.result.path).parent for cf in checked})
-    for path in _version_files(project, loose):  # absolute: under resolved folders
+    for path in revision_files(project, loose):  # absolute: under resolved folders
         if path in seen:
             continue
         seen.add(path)
@@ -116,7 +116,7 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
     return graph
 
 
-def _version_files(project: Project | None, loose: list[Path]) -> Iterator[Path]:
+def revision_files(project: Project | None, loose: list[Path]) -> Iterator[Path]:
     """The project's revision files; without version locations (no alembic.ini), the
     migration-looking files beside the checked ones, as Alembic's versions folder is flat."""
     if project is None:

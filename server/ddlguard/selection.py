@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddlguard.graph import project_key, read_info, real_path
+from ddlguard.graph import project_key, read_info, real_path, revision_files
 from ddlguard.model import MigrationInfo
-from ddlguard.project import ConfigError, Discovery, Project, walk_files
+from ddlguard.project import ConfigError, Discovery, Project
 from ddlguard.runner import SettingsCache
 from ddlguard.settings import Settings
 
@@ -87,7 +87,8 @@ def is_selected(
     rev = since_revision or settings.since_revision
     base = diff_base or settings.diff_base
     if rev is not None:
-        after = _descendants(rev, _project_infos(project, extra={real_path(path): info}))
+        where = real_path(path)
+        after = _descendants(rev, _project_infos(project, [where.parent], extra={where: info}))
         if after is None:
             raise ConfigError(f"since-revision {rev!r} is not a revision of this project")
         current = info or read_info(path)
@@ -109,15 +110,14 @@ def _git_cwd(cwd: Path, settings: Settings, cli_value: str | None) -> Path:
 
 
 def _project_infos(
-    project: Project, extra: dict[Path, MigrationInfo | None] | None = None
+    project: Project, loose: list[Path], extra: dict[Path, MigrationInfo | None] | None = None
 ) -> list[MigrationInfo]:
+    """Every revision of the project read from disk, with `extra` (editor text) overriding."""
     infos: dict[Path, MigrationInfo] = {}
-    for vdir in project.version_dirs:
-        if vdir.is_dir():
-            for f in walk_files(vdir):
-                info = read_info(f)
-                if info is not None:
-                    infos[f] = info
+    for f in revision_files(project, loose):
+        info = read_info(f)
+        if info is not None:
+            infos[f] = info
     for path, info in (extra or {}).items():
         if info is not None:
             infos[path] = info
@@ -125,10 +125,8 @@ def _project_infos(
 
 
 def _after(rev: str, project: Project, found: Discovery) -> set[str] | None:
-    infos = _project_infos(project)
-    if not project.version_dirs:  # loose migrations: the discovered files are the project
-        infos = [i for p, q in found.files if q is project for i in [read_info(p)] if i]
-    return _descendants(rev, infos)
+    loose = sorted({real_path(p).parent for p, q in found.files if q is project})
+    return _descendants(rev, _project_infos(project, loose))
 
 
 def _descendants(rev: str, infos: list[MigrationInfo]) -> set[str] | None:

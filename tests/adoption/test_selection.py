@@ -123,3 +123,15 @@ def test_is_selected_for_the_language_server(tmp_path: Path) -> None:
     assert is_selected(old, Settings(), project)
     with pytest.raises(ConfigError):
         is_selected(old, Settings(since_revision="zzzz"), project)
+
+
+def test_since_revision_for_loose_migrations_without_alembic_ini(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    for name, rev, down in (("a", "a1", None), ("b", "b2", "a1"), ("c", "c3", "b2")):
+        (folder / f"{name}.py").write_text(migration(rev, down, body=DML), encoding="utf-8")
+    assert _paths(check_json(tmp_path, "--since-revision", "a1")[1]) == ["b.py", "c.py"]
+    project = project_for_file(folder / "c.py")
+    assert is_selected(folder / "c.py", Settings(since_revision="b2"), project)
+    assert not is_selected(folder / "a.py", Settings(since_revision="b2"), project)
