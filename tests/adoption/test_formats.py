@@ -29,6 +29,7 @@ def _project(root: Path) -> None:
 
 def test_github_annotations(tmp_path: Path) -> None:
     _project(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.ddlguard]\nbogus = 1\n", encoding="utf-8")
     done = run(["check", "--format", "github"], tmp_path)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
@@ -41,6 +42,8 @@ def test_github_annotations(tmp_path: Path) -> None:
     dg202 = next(line for line in lines if "title=DG202" in line)
     assert dg202.startswith("::warning file=backend/alembic/versions/c.py,")
     assert all(line.startswith("::") for line in lines)
+    config = next(line for line in lines if "bogus" in line)
+    assert config.startswith("::warning file=pyproject.toml,title=ddlguard configuration::bogus")
 
 
 def test_github_escaping_follows_the_toolkit() -> None:
