@@ -12,6 +12,7 @@ import io
 import re
 import tokenize
 
+from ddlguard.analysis.migration import read_migration_info
 from ddlguard.model import Applicability, Finding, FixHint, Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.rules import RULES
@@ -166,6 +167,8 @@ def _empty_upgrade_finding(tree: ast.Module, source: str) -> Finding | None:
     )
     if func is None or not all(_is_noop(s) for s in func.body):
         return None
+    if len(read_migration_info(tree).down_revisions) > 1:
+        return None  # a merge revision (`alembic merge`) is empty by design
     end = func.end_lineno or func.lineno
     comments = _comment_lines(source) or {}
     if any(

@@ -146,3 +146,8 @@ def test_comments_are_found_with_every_line_ending(newline: str) -> None:
     assert _codes(source) == ["DG201"]
     cleaned = remove_checklist(source)
     assert "ddlguard-checklist" not in cleaned and _codes(cleaned) == []
+
+
+def test_an_empty_merge_revision_is_fine() -> None:
+    assert _codes(migration("m1", ("a1", "b2"), body="pass")) == []
+    assert _codes(migration("m1", ("a1",), body="pass")) == ["DG202"]
