@@ -130,7 +130,7 @@ function prepareWorkspace(root) {
     if (match) {
       const line = text.slice(0, match.index).split("\n").length;
       log(`workspace: copy of ${path.relative(REPO, source)}; migration ${path.relative(workspace, file)}:${line}`);
-      return { workspace, migration: file, line, statement: match[2] };
+      return { workspace, migration: file, line, statement: match[2], versions };
     }
   }
   fail(`no migration in ${source} holds op.execute("UPDATE ...")`);
@@ -189,6 +189,18 @@ function findLogs(dir, name) {
   return out;
 }
 
+/** Opens a file through Quick Open (Ctrl+P), like a person. */
+async function openFile(page, file) {
+  const name = path.basename(file);
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
+  await page.keyboard.type(name, { delay: 10 });
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: STEP_TIMEOUT });
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`.tab.active[aria-label*="${name}"]`, { timeout: STEP_TIMEOUT });
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: STEP_TIMEOUT });
+}
+
 /** Runs a command from the palette (F1) by its full title. */
 async function runCommand(page, title) {
   await page.keyboard.press("F1");
@@ -214,7 +226,7 @@ async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ddlguard-e2e-"));
   if (!process.env.DDLGUARD_E2E_KEEP) removeAtExit = root;
   else log(`keeping ${root}`);
-  const { workspace, migration, line, statement } = prepareWorkspace(root);
+  const { workspace, migration, line, statement, versions } = prepareWorkspace(root);
   const before = new Set(sqlScripts(workspace));
   const migrationBefore = fs.readFileSync(migration, "utf8");
 
@@ -332,13 +344,7 @@ async function main() {
     .locator(".monaco-workbench")
     .click({ position: { x: 700, y: 400 } })
     .catch(() => undefined);
-  await page.keyboard.press("Control+P");
-  await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
-  await page.keyboard.type(path.basename(migration), { delay: 10 });
-  await page.waitForSelector(".quick-input-list .monaco-list-row", { timeout: STEP_TIMEOUT });
-  await page.keyboard.press("Enter");
-  await page.waitForSelector(`.tab[aria-label*="${path.basename(migration)}"]`, { timeout: STEP_TIMEOUT });
-  await page.waitForSelector(".monaco-editor .view-lines", { timeout: STEP_TIMEOUT });
+  await openFile(page, migration);
   await screenshot("migration-open");
 
   step = "the extension starts the server";
@@ -395,20 +401,25 @@ async function main() {
   await screenshot("after-move");
 
   step = "ddlguard: Move All Data Operations in This File";
-  const remaining = /^\s*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)\s*$/m.exec(after);
-  if (!remaining) fail("the migration holds no second data statement for the move-all command");
+  // The rest of the same migration when it holds more (examples/backend: the downgrade's DELETE),
+  // else the first other migration with a literal data statement.
+  const dml = /^\s*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)\s*$/m;
+  const target = [migration, ...versions.filter((f) => f !== migration)].find((f) => dml.test(fs.readFileSync(f, "utf8")));
+  if (!target) fail("no migration holds a second literal data statement for the move-all command");
+  const remaining = dml.exec(fs.readFileSync(target, "utf8"))[1];
+  if (target !== migration) await openFile(page, target);
   const known = new Set(sqlScripts(workspace));
-  await page.waitForTimeout(1500); // let the server publish diagnostics for the edited text
+  await page.waitForTimeout(1500); // let the server publish diagnostics for the current text
   await runCommand(page, "ddlguard: Move All Data Operations in This File");
   await waitFor(() => sqlScripts(workspace).some((n) => !known.has(n)), "a script from the move-all command");
   await runCommand(page, "File: Save All");
   const allScript = sqlScripts(workspace).find((n) => !known.has(n));
   await waitFor(
-    () => fs.readFileSync(path.join(workspace, "scripts", "sql", allScript), "utf8").includes(remaining[1]),
-    `${allScript} to contain ${remaining[1]}`,
+    () => fs.readFileSync(path.join(workspace, "scripts", "sql", allScript), "utf8").includes(remaining),
+    `${allScript} to contain ${remaining}`,
   );
-  await waitFor(() => !fs.readFileSync(migration, "utf8").includes(remaining[1]), "the migration to no longer hold the second statement");
-  log(`move all wrote scripts/sql/${allScript}`);
+  await waitFor(() => !fs.readFileSync(target, "utf8").includes(remaining), `${path.basename(target)} to no longer hold ${remaining}`);
+  log(`move all on ${path.basename(target)} wrote scripts/sql/${allScript}`);
   await screenshot("after-move-all");
 
   step = "ddlguard: Check Workspace asks the server to rescan";
