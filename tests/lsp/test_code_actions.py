@@ -241,3 +241,25 @@ async def test_actions_without_resolve_support_carry_their_edit(project: Project
 
 def test_migration_helper_is_valid_python() -> None:
     compile(migration("a1", None, MULTI), "m.py", "exec")
+
+
+async def test_neovim_07_capabilities_get_one_workspace_edit(project: Project) -> None:
+    """Neovim announces `resourceOperations: create` without `documentChanges: true`."""
+    from pytest_lsp import client_capabilities
+
+    path = project.add("a1_m.py", "a1", None, body=TWO)
+    s = await start_session(
+        project.root, client_capabilities("neovim@v0.7.0"), init_options={"openFilesOnly": True}
+    )
+    try:
+        u, diags = await _open(s, path)
+        update = next(d for d in diags if "UPDATE" in d.message)
+        move = await s.resolved(
+            next(a for a in await s.code_actions(u, [update]) if a.is_preferred)
+        )
+        assert move.edit is not None and move.edit.document_changes
+        assert isinstance(move.edit.document_changes[0], types.CreateFile)
+        apply_workspace_edit(move.edit)
+        assert len(scripts(project)) == 1 and codes_on_disk(path) == ["DG001"]
+    finally:
+        await stop_session(s)

@@ -53,3 +53,23 @@ async def test_utf16_range_with_emoji_crlf_tab_and_bom(session: Session, project
     start = line.index("op.execute")
     end = len(line)
     assert d.range == types.Range(types.Position(row, start + 2), types.Position(row, end + 2))
+
+
+async def test_emacs_gets_utf32_columns(project: Project) -> None:
+    """Emacs 29 prefers UTF-32: columns are code points there."""
+    from pytest_lsp import client_capabilities
+
+    from .harness import start_session, stop_session
+
+    body = '    x = "😀"; op.execute("UPDATE users SET active = true")'
+    source = migration("a1", None, body)
+    path = project.write("a1_init.py", source)
+    s = await start_session(
+        project.root, client_capabilities("emacs@v29.1"), init_options={"openFilesOnly": True}
+    )
+    try:
+        [d] = [d for d in await s.diagnostics(s.open(path), version=1) if d.code == "DG001"]
+        line = next(x for x in source.splitlines() if "op.execute" in x)
+        assert d.range.start.character == line.index("op.execute")
+    finally:
+        await stop_session(s)

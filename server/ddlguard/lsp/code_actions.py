@@ -49,10 +49,12 @@ class ClientSupport:
             if edit
             else []
         )
+        # resource operations only travel in documentChanges: a client announcing `create`
+        # (Neovim does, without `documentChanges: true`) takes them
         return cls(
             resolve_edit=bool(resolve and "edit" in resolve.properties),
-            document_changes=bool(edit and edit.document_changes),
-            create_files=bool(edit and edit.document_changes and "create" in ops),
+            document_changes=bool(edit and (edit.document_changes or ops)),
+            create_files="create" in ops,
         )
 
 
