@@ -80,6 +80,7 @@ OTHERS = [
     ("mssql", "ALTER TABLE t ADD c INT", DDL, "ALTER TABLE", ("t",)),
     ("oracle", "UPDATE t SET a = :1", DML, "UPDATE", ("t",)),
     ("oracle", "COMMENT ON TABLE t IS 'delete me'", DDL, "COMMENT", ("t",)),
+    ("oracle", "BEGIN UPDATE t SET a = 1", DML, "UPDATE", ("t",)),
     ("generic", "DELETE FROM t WHERE a = {}", DML, "DELETE", ("t",)),
     ("generic", "CREATE TABLE t (a INT)", DDL, "CREATE TABLE", ("t",)),
 ]

@@ -22,6 +22,8 @@ _CONTROL = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "END
             "SHOW", "LOCK", "PRAGMA", "USE", "ANALYZE", "VACUUM", "CHECKPOINT", "DISCARD", "LISTEN",
             "NOTIFY", "UNLISTEN", "DEALLOCATE", "PREPARE", "EXPLAIN", "LOAD", "ABORT"}  # fmt: skip
 _READ = {"SELECT", "VALUES", "TABLE", "FETCH"}
+_BEGIN_TRANSACTION = {"TRANSACTION", "TRAN", "WORK", "ISOLATION", "READ", "DEFERRED", "IMMEDIATE",
+                      "EXCLUSIVE", "DISTRIBUTED", "NOT", "DEFERRABLE"}  # fmt: skip
 
 
 def split_statements(sql: str) -> list[tuple[int, int]]:
@@ -170,6 +172,14 @@ def classify_tokens(text: str, start: int = 0) -> SqlStatement:
             if word in ("INSERT", "UPDATE", "DELETE", "MERGE") and after not in ("FOR", "ON"):
                 return _dml(word, text, start, end)
         return SqlStatement(StatementKind.READ, "SELECT", (), start, end, text)
+    if first == "BEGIN" and words[1:2] and words[1] not in _BEGIN_TRANSACTION:
+        # a procedural block (Oracle, SQL Server `BEGIN ... END`): its first statement counts
+        inner = re.search(r"(?i)\bBEGIN\b", text)
+        if inner:
+            rest = classify_tokens(text[inner.end() :])
+            if rest.kind is StatementKind.DML:
+                return SqlStatement(rest.kind, rest.verb, rest.tables, start, end, text)
+            return SqlStatement(StatementKind.UNKNOWN, "BEGIN", (), start, end, text)
     if first == "LOAD" and words[1:2] == ["DATA"]:
         return SqlStatement(
             StatementKind.DML, "LOAD DATA", _table_after(text, r"\bINTO\s+TABLE"), start, end, text
