@@ -85,3 +85,23 @@ def test_offsets_with_placeholders_across_statements() -> None:
     statements = classify(sql)
     assert [s.verb for s in statements] == ["UPDATE", "DELETE", "ALTER TABLE"]
     assert statements[1].text == "DELETE FROM b WHERE id = :id"
+
+
+VALUE_STATEMENTS = [
+    ("UPDATE t SET a = 1 WHERE b = 1", "UPDATE"),
+    ("INSERT INTO t (a, b) VALUES (1, 1) ON CONFLICT (a) DO UPDATE SET b = 1", "INSERT"),
+    ("DELETE FROM t WHERE a IN (1, 1) AND b > 1", "DELETE"),
+    ("WITH x AS (UPDATE t SET a = 1 RETURNING *) SELECT * FROM x LIMIT 1", "UPDATE"),
+    ("SELECT * FROM t WHERE a = 1 FOR UPDATE", "SELECT"),
+    ("ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", "ALTER TABLE"),
+]
+
+
+@pytest.mark.parametrize("marker", FORMS)
+@pytest.mark.parametrize(("template", "verb"), VALUE_STATEMENTS)
+def test_every_value_form_keeps_the_classification(template: str, verb: str, marker: str) -> None:
+    """Whatever a value is written as, the statement is what it was with plain literals."""
+    plain = only(template)
+    s = only(template.replace("1", marker))
+    assert (s.kind, s.verb, s.tables, s.locking) == (plain.kind, verb, plain.tables, plain.locking)
+    assert s.parser == "pglast"
