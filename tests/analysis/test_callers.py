@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from ddlguard.analysis import detector
+from ddlguard.sql import SqlStatement, classify_sql
 
 from .helpers import analyse, only
 
@@ -111,3 +113,27 @@ def test_unknown_receiver_executing_text_is_a_connection() -> None:
 
 def test_unknown_receiver_with_plain_string_is_not_assumed() -> None:
     assert analyse('def upgrade():\n    logger.execute("DELETE FROM users")\n') == []
+
+
+@pytest.mark.parametrize(
+    "db", ["from app import db", "from app.extensions import db", "db = make_db()"]
+)
+def test_flask_sqlalchemy_engine(db: str) -> None:
+    finding = only(f"{db}\ndef upgrade():\n    db.engine.execute('DELETE FROM users')\n")
+    assert (finding.code, finding.message) == ("DG001", "DELETE on users in upgrade()")
+
+
+def test_dialect_reaches_the_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def spy(sql: str, dialect: str = "postgresql") -> list[SqlStatement]:
+        seen.append(dialect)
+        return classify_sql(sql, dialect)
+
+    monkeypatch.setattr(detector, "classify_sql", spy)
+    source = (
+        "from alembic import op\ndef upgrade():\n    op.execute('UPDATE `users` SET `a` = 1')\n"
+    )
+    found = analyse(source, dialect="mysql")
+    assert [(f.code, f.data["statement"]) for f in found] == [("DG001", "UPDATE on `users`")]
+    assert seen == ["mysql"]

@@ -192,12 +192,11 @@ class Evaluator:
 
     def _attribute(self, node: ast.Attribute) -> list[Value]:
         attr = node.attr
-        if (
-            attr == "session"
-            and isinstance(node.value, ast.Name)
-            and node.value.id in ("db", "database")
-        ):
-            return [SESSION]
+        if isinstance(node.value, ast.Name) and node.value.id in ("db", "database"):
+            if attr == "session":
+                return [SESSION]
+            if attr == "engine":
+                return [CONN]
         return [_attribute_of(base, attr) for base in self.eval(node.value)]
 
     # -- calls -----------------------------------------------------------------------------
@@ -460,8 +459,12 @@ def module(path: str) -> Value:
 def _attribute_of(base: Value, attr: str) -> Value:
     """`base.attr` for the objects the detector knows."""
     if isinstance(base, Module):
-        if attr == "session" and base.root not in _SA_ROOTS and base.root != "alembic":
-            return SESSION  # Flask-SQLAlchemy's `db.session`, db imported from the app
+        if base.root not in _SA_ROOTS and base.root != "alembic":
+            # Flask-SQLAlchemy's `db.session` / `db.engine`, db imported from the app
+            if attr == "session":
+                return SESSION
+            if attr == "engine" and base.last in ("db", "database"):
+                return CONN
         return module(f"{base.path}.{attr}")
     if base == CONTEXT and attr in ("bind", "connection"):
         return CONN
