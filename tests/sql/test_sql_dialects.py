@@ -34,7 +34,7 @@ MYSQL = [
     ("GRANT SELECT ON t TO u", DDL, "GRANT", ()),
     ("SELECT * FROM t", READ, "SELECT", ("t",)),
     ("SELECT a INTO @x FROM t", READ, "SELECT", ("t",)),
-    ("SELECT a INTO OUTFILE '/tmp/out' FROM t", READ, "SELECT", ("t",)),
+    ("SELECT a INTO OUTFILE 'rows.csv' FROM t", READ, "SELECT", ("t",)),
     ("SET NAMES utf8mb4", CONTROL, "SET", ()),
     ("START TRANSACTION", CONTROL, "START", ()),
     ("COMMIT", CONTROL, "COMMIT", ()),
