@@ -123,14 +123,14 @@ function prepareWorkspace(root) {
     }
   };
   walk(workspace);
-  const pattern = /^(\s*)op\.execute\(\s*"(UPDATE [^"]+)"\s*\)\s*$/m;
+  const pattern = /^([ \t]*)op\.execute\(\s*"(UPDATE [^"]+)"\s*\)[ \t]*$/m;
   for (const file of versions.sort()) {
     const text = fs.readFileSync(file, "utf8");
     const match = pattern.exec(text);
     if (match) {
       const line = text.slice(0, match.index).split("\n").length;
       log(`workspace: copy of ${path.relative(REPO, source)}; migration ${path.relative(workspace, file)}:${line}`);
-      return { workspace, migration: file, line, statement: match[2], versions };
+      return { workspace, migration: file, line, column: match[1].length + 2, statement: match[2], versions };
     }
   }
   fail(`no migration in ${source} holds op.execute("UPDATE ...")`);
@@ -226,7 +226,7 @@ async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ddlguard-e2e-"));
   if (!process.env.DDLGUARD_E2E_KEEP) removeAtExit = root;
   else log(`keeping ${root}`);
-  const { workspace, migration, line, statement, versions } = prepareWorkspace(root);
+  const { workspace, migration, line, column, statement, versions } = prepareWorkspace(root);
   const before = new Set(sqlScripts(workspace));
   const migrationBefore = fs.readFileSync(migration, "utf8");
 
@@ -371,7 +371,7 @@ async function main() {
   step = "Ctrl+. on the flagged call lists the move";
   await page.keyboard.press("Control+G");
   await page.waitForSelector(".quick-input-widget input", { state: "visible", timeout: STEP_TIMEOUT });
-  await page.keyboard.type(`${line}:12`);
+  await page.keyboard.type(`${line}:${column}`); // inside the flagged op.execute(...) call
   await page.keyboard.press("Enter");
   await page.locator(".monaco-editor .view-lines").first().waitFor();
   await page.waitForTimeout(300);
@@ -403,7 +403,7 @@ async function main() {
   step = "ddlguard: Move All Data Operations in This File";
   // The rest of the same migration when it holds more (examples/backend: the downgrade's DELETE),
   // else the first other migration with a literal data statement.
-  const dml = /^\s*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)\s*$/m;
+  const dml = /^[ \t]*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)[ \t]*$/m;
   const target = [migration, ...versions.filter((f) => f !== migration)].find((f) => dml.test(fs.readFileSync(f, "utf8")));
   if (!target) fail("no migration holds a second literal data statement for the move-all command");
   const remaining = dml.exec(fs.readFileSync(target, "utf8"))[1];
