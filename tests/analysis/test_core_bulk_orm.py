@@ -198,3 +198,23 @@ def test_app_db_session_factory_on_a_bind() -> None:
         """
     )
     assert [f.data["statement"] for f in found] == ["session.query()", "session.merge()"]
+
+
+def test_reflected_metadata_tables_are_named() -> None:
+    found = analyse(
+        """
+        import sqlalchemy as sa
+        from alembic import op
+        def upgrade():
+            conn = op.get_bind()
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            schema = meta.tables["block_schema"]
+            conn.execute(sa.update(schema).values(checksum="x"))
+            rows = conn.execute(sa.select(schema.c.id)).all()
+        """
+    )
+    assert [f.message for f in found] == [
+        "UPDATE on block_schema via SQLAlchemy Core in upgrade()",
+        "SELECT on block_schema: rows read in upgrade()",
+    ]

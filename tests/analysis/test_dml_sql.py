@@ -203,3 +203,15 @@ def test_dml_in_downgrade() -> None:
 )
 def test_other_data_changing_statements(sql: str) -> None:
     assert codes(f"from alembic import op\ndef upgrade():\n    op.execute({sql!r})\n") == ["DG001"]
+
+
+def test_item_of_a_literal_tuple() -> None:
+    finding = only(
+        """
+        from alembic import op
+        STEPS = ("ALTER TABLE a ADD b int", "UPDATE a SET b = 0")
+        def upgrade():
+            op.execute(STEPS[1])
+        """
+    )
+    assert finding.data["sql"] == "UPDATE a SET b = 0"

@@ -135,6 +135,8 @@ class Evaluator:
             if any(isinstance(e, ast.Starred) for e in node.elts):
                 return [UNKNOWN]
             return [Seq(tuple(self.eval(e) for e in node.elts))]
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
         if isinstance(node, (ast.Await, ast.NamedExpr)):
             return list(self.eval(node.value))
         return [UNKNOWN]
@@ -184,6 +186,26 @@ class Evaluator:
                 Text(percent_format(v.text, positional, named)) if isinstance(v, Text) else UNKNOWN
                 for v in left
             ]
+        return [UNKNOWN]
+
+    def _subscript(self, node: ast.Subscript) -> list[Value]:
+        """`metadata.tables["users"]` is the table users; items of literal sequences are followed."""
+        key = node.slice
+        tables = isinstance(node.value, ast.Attribute) and node.value.attr == "tables"
+        if tables and isinstance(key, ast.Constant) and isinstance(key.value, str):
+            return [Table(key.value)]
+        if (
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, int)
+            and not isinstance(key.value, bool)
+        ):
+            out: list[Value] = []
+            for seq in self.eval(node.value):
+                if isinstance(seq, Seq) and -len(seq.items) <= key.value < len(seq.items):
+                    out.extend(seq.items[key.value])
+                else:
+                    out.append(UNKNOWN)
+            return out
         return [UNKNOWN]
 
     def _single_text(self, node: ast.expr) -> str:
