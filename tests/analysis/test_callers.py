@@ -22,6 +22,7 @@ CALLERS = {
     "conn.begin() inside": "conn = op.get_bind()\n    with conn.begin():\n        conn.execute(sa.text(SQL))",
     "execution_options chain": "op.get_bind().execution_options(isolation_level='AUTOCOMMIT').execute(sa.text(SQL))",
     "text chain": "op.execute(sa.text(SQL).execution_options(autocommit=True))",
+    "batch_alter_table": "with op.batch_alter_table('users') as batch_op:\n        batch_op.execute(SQL)",
     "DBAPI cursor": "cur = op.get_bind().connection.cursor()\n    cur.execute(SQL)",
 }
 

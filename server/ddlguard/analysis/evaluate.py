@@ -247,6 +247,8 @@ class Evaluator:
         if receiver in (OP, CONTEXT):
             if name == "get_bind":
                 return [CONN]
+            if name == "batch_alter_table" and receiver == OP:
+                return [OP]  # `with op.batch_alter_table(...) as batch_op: batch_op.execute(...)`
             return [CONTEXT] if name == "get_context" else [SA_OTHER]
         if receiver == CONN:
             return [CONN] if name in _CONN_METHODS else [Unknown("a query result")]
