@@ -84,5 +84,7 @@ async def test_server_survives_garbage(session: Session, project: Project) -> No
     path.write_text("")
     u = session.open(path, "\x00\udcff" + "(" * 5000 + "\n" * 3)
     v = session.change(u, "def upgrade(:\n" * 1000)
+    v = session.change(u, "x = " + "-" * 200_000 + "1\n")  # deep nesting
+    v = session.change(u, "x = " + "[" * 90 + "]" * 90 + "\n" + "# " + "é" * 3_000_000 + "\n")
     v = session.change(u, migration("a1", None, EMPTY))
     assert [d.code for d in await session.diagnostics(u, version=v)] == ["DG202"]

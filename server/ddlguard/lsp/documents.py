@@ -150,7 +150,13 @@ class DocumentAnalyzer:
             return  # mid-typing syntax error: keep the last good findings
         if analysis.problem:
             self.server.report_problem(analysis.problem)
-        diagnostics = to_diagnostics(analysis.findings, text, version)
+        try:
+            diagnostics = to_diagnostics(analysis.findings, text, version)
+        except Exception:
+            log.exception(
+                "diagnostics of %s could not be converted; keeping the previous ones", uri
+            )
+            return
         state.good = Good(version, text, analysis, diagnostics)
         self.server.publish_document(uri, diagnostics, version)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -420,6 +421,9 @@ async def on_document_link(
 
 def run_server(tcp: str | None = None) -> int:
     """Serve over stdio, or on `HOST:PORT` for debugging."""
+    # the scan thread holds the GIL for long stretches; a shorter switch interval lets the event
+    # loop answer requests (hover, code actions) within a few ms meanwhile
+    sys.setswitchinterval(0.001)
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not port.isdigit():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -75,6 +76,7 @@ class WorkspaceScanner:
         """Analyse files from disk; `keep` collects them for the project-wide checks."""
         out = []
         for path, project in batch:
+            time.sleep(0)  # hand the GIL to the event loop between files
             try:
                 settings = self.server.contexts.for_path(path).settings
                 checked = check_file(path, project, settings)
