@@ -270,3 +270,18 @@ def test_line_edits_reproduce_the_new_text(old: str, new: str) -> None:
     assert apply_text_edits(old, edits) == new
     for e in edits:
         assert e.range.start <= e.range.end
+
+
+def test_a_construct_python_itself_rejects_costs_only_that_move(tmp_path: Path) -> None:
+    source = HEAD + (
+        '\nt = sa.table("t", sa.column("n", sa.String))\n\n\ndef upgrade():\n'
+        '    op.execute(t.update().values(n=-"x"))\n'
+        "    op.execute('UPDATE a SET b = 1')\n"
+    )
+    bad = finding_at(source, "op.execute(t.update", code="DG002", kind="core")
+    good = finding_at(source, "op.execute('UPDATE", sql=SQL)
+    result = run(tmp_path, source, [bad, good])
+    assert [m.finding for m in result.moved] == [good]
+    (skip,) = result.skipped
+    assert skip.finding == bad and skip.reason
+    assert 'op.execute(t.update().values(n=-"x"))' in result.new_source

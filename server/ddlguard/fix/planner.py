@@ -109,6 +109,11 @@ def plan_moves(
         except RecursionError:
             skipped.append(Skipped(finding, "the code is too deeply nested"))
             continue
+        except Exception as exc:  # a planner bug must cost one move, never the editor or the run
+            skipped.append(
+                Skipped(finding, f"ddlguard could not plan this move ({type(exc).__name__})")
+            )
+            continue
         candidates.append(candidate)
     if not candidates:
         return _unchanged(path, source, skipped)
@@ -146,8 +151,14 @@ def plan_moves(
     helpers, imports = unused_after(tree, removed, {c.phase for c in candidates})
     edits.remove.update(dict.fromkeys(helpers, None))
     edits.drop_names = imports
-    new_text = apply_edits(text, edits)
-    ast.parse(new_text)  # the invariant: a fix never produces a migration that does not parse
+    try:
+        new_text = apply_edits(text, edits)
+        ast.parse(new_text)  # the invariant: a fix never produces a migration that does not parse
+    except (SyntaxError, ValueError, RecursionError, cst.ParserSyntaxError) as exc:
+        reason = f"ddlguard could not edit the file safely ({type(exc).__name__})"
+        return _unchanged(
+            path, source, [*skipped, *(Skipped(c.finding, reason) for c in candidates)]
+        )
 
     files = []
     for phase in PHASES:
