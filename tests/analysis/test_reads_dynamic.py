@@ -107,3 +107,13 @@ def test_core_select_message_names_the_table() -> None:
         "SELECT on users: rows read in upgrade()",
         "SELECT ... FOR UPDATE on users: rows locked in upgrade()",
     ]
+
+
+def test_dg006_for_a_hole_where_the_verb_goes_says_so() -> None:
+    finding = only(
+        f"{PRELUDE}def upgrade():\n    verb = pick()\n    op.execute(f'{{verb}} users SET x = 1')\n"
+    )
+    assert (
+        finding.message
+        == "SQL that cannot be read statically (its verb is built at run time) in upgrade()"
+    )

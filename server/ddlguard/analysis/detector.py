@@ -193,8 +193,9 @@ class _Detector:
                 sent.dml.append((value, dml))
             elif unknown:
                 verb = unknown[0].verb
+                hole = not value.static or verb in ("?", "")
                 sent.unreadable.append(
-                    RUN_TIME if not value.static or verb in ("?", "") else f"cannot classify {verb}"
+                    "its verb is built at run time" if hole else f"cannot classify {verb}"
                 )
             for s in statements:
                 if s.kind is StatementKind.READ:
