@@ -177,3 +177,16 @@ async def test_pull_diagnostics(project: Project) -> None:
         assert not s.published_for(u), "a pulling client gets no pushed diagnostics for open files"
     finally:
         await stop_session(s)
+
+
+async def test_exclude_from_editor_settings(project: Project) -> None:
+    kept = project.add("a1_m.py", "a1", None, body=EMPTY)
+    left = project.add("b2_legacy.py", "b2", "a1", body=EMPTY)
+    s = await start_session(project.root, init_options={"exclude": ["**/*_legacy.py"]})
+    try:
+        await _wait_for(lambda: bool(s.client.diagnostics.get(uri(kept))))
+        assert not s.client.diagnostics.get(uri(left))
+        await s.settle(0.2)
+        assert all(not p.diagnostics for p in s.published_for(s.open(left)))
+    finally:
+        await stop_session(s)

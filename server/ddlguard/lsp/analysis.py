@@ -103,6 +103,8 @@ def analyze_text(
         return Analysis(
             analyze_sql_script(source, path, context.settings, context.dialect), context, True
         )
+    if not context.settings.accepts_path(path):  # `include`/`exclude` leave it out
+        return Analysis(FileResult(path=path, findings=[], is_migration=False), context, True)
     result = analyze_source(
         source,
         path,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -153,6 +154,11 @@ def initialize(ls: DdlguardServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def initialized(ls: DdlguardServer, params: types.InitializedParams) -> None:
+    folders = ls.folder_paths()
+    if folders:
+        # relative things (editor `include`/`exclude` globs, git for diff-base, the fallback
+        # project root) resolve against the workspace, whatever folder the editor started us in
+        os.chdir(folders[0])
     await _register_watchers(ls)
     section = await configuration.fetch(ls)
     if section is not None:

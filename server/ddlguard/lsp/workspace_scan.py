@@ -74,11 +74,14 @@ class WorkspaceScanner:
         self, batch: list[tuple[Path, Project]], keep: list[CheckedFile] | None = None
     ) -> list[tuple[str, list[types.Diagnostic]]]:
         """Analyse files from disk; `keep` collects them for the project-wide checks."""
-        out = []
+        out: list[tuple[str, list[types.Diagnostic]]] = []
         for path, project in batch:
             time.sleep(0)  # hand the GIL to the event loop between files
             try:
                 settings = self.server.contexts.for_path(path).settings
+                if not settings.accepts_path(path):  # `include`/`exclude` leave it out
+                    out.append((_uri(path), []))
+                    continue
                 checked = check_file(path, project, settings)
                 if not _selected(checked):
                     checked.result.findings.clear()
