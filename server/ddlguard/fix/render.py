@@ -121,6 +121,9 @@ class Rebuilder:
             if self._depth > _MAX_DEPTH:
                 raise NotMovable("the expression is too deeply nested")
             return self._eval(node)
+        except (TypeError, ValueError, ArithmeticError, KeyError, sa.exc.SQLAlchemyError) as exc:
+            # Python or SQLAlchemy rejects the expression itself: it would fail at run time too
+            raise NotMovable(f"{_short(node)} cannot be rebuilt ({type(exc).__name__})") from None
         finally:
             self._depth -= 1
 
