@@ -17,7 +17,7 @@ from ddlguard.fix import apply_text_edits, plan_moves
 from ddlguard.project import Project
 from ddlguard.settings import Settings
 from ddlguard.sql import StatementKind, classify_sql
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from .helpers import HEAD, TODAY, findings_of
@@ -119,6 +119,10 @@ def test_every_move_keeps_the_invariants(case: tuple[str, Gen, Gen]) -> None:
         source, root / "alembic" / "versions" / "abc123_x.py", findings, project=Project(root=root),
         settings=Settings(), today=TODAY, exists=lambda p: p in taken,
     )  # fmt: skip
+
+    event(f"moves: {min(len(plan.moved), 3)}{'+' if len(plan.moved) > 3 else ''}")
+    event(f"refused: {bool(plan.skipped)}")
+    event(f"scripts: {len(plan.new_files)}")
 
     # parses, and the edits give exactly the new text
     ast.parse(plan.new_source)
