@@ -175,3 +175,14 @@ def test_engine_bug_becomes_dg000_internal_error(
     assert finding.code == "DG000"
     assert finding.message == "internal error: KeyError: 'boom'"
     assert checked.result.error == finding.message
+
+
+@pytest.mark.parametrize(
+    "pattern", ["../outside/*.py", "/etc/*.py", "a/../../b", "C:\\\\x\\\\*.py"]
+)
+def test_globs_reaching_outside_the_config_folder_are_refused(pattern: str) -> None:
+    s = settings_from_mapping({"include": ["alembic/**", pattern]}, "pyproject.toml")
+    [problem] = s.problems
+    assert problem.key == "include"
+    assert repr(pattern) in problem.message and "outside" in problem.message
+    assert s.include == ()  # the default: the key is dropped whole, as for any bad value

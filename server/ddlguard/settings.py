@@ -153,6 +153,18 @@ def _str_list(value: Any) -> tuple[str, ...]:
     raise ValueError("expected a string or a list of strings")
 
 
+def _globs(value: Any) -> tuple[str, ...]:
+    """include/exclude patterns: relative to the config file's folder, never reaching out of it."""
+    items = _str_list(value)
+    for item in items:
+        norm = item.strip().replace("\\", "/")
+        if norm.startswith("/") or re.match(r"^[A-Za-z]:/", norm) or ".." in norm.split("/"):
+            raise ValueError(
+                f"{item!r} points outside the folder of the config file (globs are relative to it)"
+            )
+    return items
+
+
 def _selectors(value: Any) -> tuple[str, ...]:
     items = _str_list(value)
     for item in items:
@@ -204,8 +216,8 @@ _KEYS = {
     "dialect": ("dialect", _dialect),
     "scripts-dir": ("scripts_dir", _opt_str),
     "script-template": ("transaction", _template),
-    "include": ("include", _str_list),
-    "exclude": ("exclude", _str_list),
+    "include": ("include", _globs),
+    "exclude": ("exclude", _globs),
     "since-revision": ("since_revision", _opt_str),
     "diff-base": ("diff_base", _opt_str),
 }
