@@ -263,3 +263,24 @@ async def test_neovim_07_capabilities_get_one_workspace_edit(project: Project) -
         assert len(scripts(project)) == 1 and codes_on_disk(path) == ["DG001"]
     finally:
         await stop_session(s)
+
+
+async def test_ignore_resolved_after_lines_were_inserted_above(
+    session: Session, project: Project
+) -> None:
+    """The action was listed for version 1; two lines arrive above before it is resolved."""
+    path = project.add("a1_m.py", "a1", None, body=TWO)
+    u, diags = await _open(session, path)
+    update = next(d for d in diags if "UPDATE" in d.message)
+    ignore = next(
+        a for a in await session.code_actions(u, [update]) if a.title == "Ignore DG001 on this line"
+    )
+    text = path.read_text().replace("def upgrade():\n", "def upgrade():\n    # one\n    # two\n")
+    path.write_text(text)
+    v = session.change(u, text)
+    await session.diagnostics(u, version=v)
+    resolved = await session.resolved(ignore)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    assert resolved.edit.document_changes[0].text_document.version == v  # type: ignore[union-attr]
+    apply_workspace_edit(resolved.edit)
+    assert '    op.execute("UPDATE users SET active = true")  # noqa: DG001\n' in path.read_text()

@@ -62,12 +62,21 @@ def _wants(only: list[str] | None, kind: str) -> bool:
     return only is None or any(kind == k or kind.startswith(k + ".") for k in only)
 
 
-def _finding_for(good: Good, data: dict[str, Any]) -> Finding | None:
-    rng = range_from_list(data.get("range"))
-    for f in good.analysis.findings:
-        if f.code == data.get("code") and f.range == rng:
+def finding_for(good: Good, data: dict[str, Any]) -> Finding | None:
+    """The finding a diagnostic's `data` stands for, in the analysed version `good`.
+
+    The same range first; when the text changed since the diagnostic was published, the
+    finding with the same code and message nearest to where it was.
+    """
+    code, rng = data.get("code"), range_from_list(data.get("range"))
+    same = [f for f in good.analysis.findings if f.code == code]
+    for f in same:
+        if f.range == rng:
             return f
-    return None
+    if rng is None or data.get("version") == good.version:
+        return None
+    moved = [f for f in same if f.message == data.get("message")]
+    return min(moved, key=lambda f: abs(f.range.start.line - rng.start.line), default=None)
 
 
 def list_actions(
@@ -108,7 +117,7 @@ def _for_diagnostic(
     code = str(diag.code)
     out: list[types.CodeAction] = []
     fix = data.get("fix") or {}
-    if can_move and fix.get("applicability") == "unsafe" and good and _finding_for(good, data):
+    if can_move and fix.get("applicability") == "unsafe" and good and finding_for(good, data):
         statement = data.get("statement") or "the data operation"
         name = move.script_name(good.analysis, uri_to_path(uri), data.get("phase"))
         out.append(
@@ -171,7 +180,7 @@ def resolve(
         action.edit = _noqa(uri, good, data.get("diagnostic") or {}, support)
     elif kind in ("move", "moveAll"):
         if kind == "move":
-            finding = _finding_for(good, data.get("diagnostic") or {})
+            finding = finding_for(good, data.get("diagnostic") or {})
             findings = [finding] if finding else []
         else:
             findings = [f for f in good.analysis.findings if move.movable(f)]
@@ -218,8 +227,11 @@ def _fix_all(uri: str, good: Good | None, support: ClientSupport) -> types.Works
 def _noqa(
     uri: str, good: Good, data: dict[str, Any], support: ClientSupport
 ) -> types.WorkspaceEdit | None:
-    statement = range_from_list(data.get("statementRange"))
     code = data.get("code")
+    statement = range_from_list(data.get("statementRange"))
+    if data.get("version") != good.version:  # the text moved on: find the finding again
+        finding = finding_for(good, data)
+        statement = (finding.statement_range or finding.range) if finding else None
     if statement is None or not isinstance(code, str):
         return None
     edit = noqa_edit(good.text.source, statement, code)

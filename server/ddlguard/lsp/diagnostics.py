@@ -41,6 +41,7 @@ def finding_data(finding: Finding, version: int | None) -> dict[str, Any]:
     return {
         **dict(finding.data),
         "code": finding.code,
+        "message": finding.message,
         "range": range_to_list(finding.range),
         "statementRange": range_to_list(finding.statement_range or finding.range),
         "fix": None

@@ -349,7 +349,7 @@ async def apply_move(ls: DdlguardServer, request: dict[str, Any]) -> bool:
         raise ValueError("the document changed since the action was offered; try again")
     action = request.get("action") or {}
     if action.get("action") == "move":
-        finding = code_actions._finding_for(good, action.get("diagnostic") or {})
+        finding = code_actions.finding_for(good, action.get("diagnostic") or {})
         findings = [finding] if finding else []
     else:
         findings = [f for f in good.analysis.findings if move.movable(f)]
