@@ -218,3 +218,22 @@ def test_reflected_metadata_tables_are_named() -> None:
         "UPDATE on block_schema via SQLAlchemy Core in upgrade()",
         "SELECT on block_schema: rows read in upgrade()",
     ]
+
+
+def test_alembic_docs_inline_literal_example() -> None:
+    source = """
+from alembic import op
+from sqlalchemy import String
+from sqlalchemy.sql import column, table
+
+def upgrade():
+    account = table("account", column("name", String))
+    op.execute(
+        account.update()
+        .where(account.c.name == op.inline_literal("account 1"))
+        .values({"name": op.inline_literal("account 2")})
+    )
+"""
+    finding = only(source)
+    assert finding.code == "DG002" and finding.data["statement"] == "UPDATE on account"
+    assert finding.message == "UPDATE on account via SQLAlchemy Core in upgrade()"

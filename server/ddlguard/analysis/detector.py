@@ -469,7 +469,19 @@ class _Detector:
 
 
 _LITERAL_CONSTRUCTORS = frozenset(
-    {"date", "datetime", "time", "timedelta", "Decimal", "UUID", "null", "true", "false"}
+    {
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "Decimal",
+        "UUID",
+        "null",
+        "true",
+        "false",
+        "inline_literal",
+        "literal",
+    }
 )
 
 
