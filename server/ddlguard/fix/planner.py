@@ -205,9 +205,7 @@ def _block(c: _Candidate) -> ScriptBlock:
     comments = list(c.comments)
     if c.python is not None:
         lines = textwrap.dedent(c.python).splitlines()
-        comments = [
-            ("was: " if i == 0 else "     ") + line for i, line in enumerate(lines)
-        ] + comments
+        comments += [("was: " if i == 0 else "     ") + line for i, line in enumerate(lines)]
     if c.before is not None:
         comments.append(f"in the migration this ran before: {c.before}")
     return ScriptBlock(tuple(comments), c.statements)
