@@ -181,7 +181,7 @@ def test_unparsable_source_is_refused_for_every_finding(tmp_path: Path) -> None:
 def test_scripts_dir_outside_the_root_is_a_config_error(tmp_path: Path) -> None:
     source = HEAD + "\n\ndef upgrade():\n    op.execute('UPDATE a SET b = 1')\n"
     f = finding_at(source, "op.execute", sql=SQL)
-    for bad in ("../elsewhere", "/tmp/outside"):
+    for bad in ("../elsewhere", str(tmp_path / "outside")):
         with pytest.raises(ConfigError):
             run(tmp_path / "proj", source, [f], settings=Settings(scripts_dir=bad))
 
