@@ -117,3 +117,14 @@ def test_dg006_for_a_hole_where_the_verb_goes_says_so() -> None:
         finding.message
         == "SQL that cannot be read statically (its verb is built at run time) in upgrade()"
     )
+
+
+def test_sql_read_from_a_file_is_dg006_naming_the_call() -> None:
+    source = (
+        f"{PRELUDE}from pathlib import Path\nSQL_DIR = Path(__file__).parent\n"
+        "def upgrade():\n    op.execute((SQL_DIR / 'x.sql').read_text())\n"
+    )
+    finding = only(source)
+    assert finding.message == (
+        "SQL that cannot be read statically (the result of (SQL_DIR / 'x.sql').read_text()) in upgrade()"
+    )

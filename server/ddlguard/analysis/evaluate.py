@@ -282,7 +282,7 @@ class Evaluator:
             return [CoreDml(name.upper(), table, span(node))]
         if name == "select" and not node.args and isinstance(receiver, Table):
             return [CoreSelect(table=receiver.name)]
-        return [Unknown("the result of a call")]
+        return [Unknown(f"the result of {describe(node.func)}()")]
 
     def _str_method(self, node: ast.Call, receiver: Text, name: str) -> list[Value]:
         if name in _STR_METHODS and not node.args:
