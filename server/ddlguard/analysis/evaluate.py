@@ -565,4 +565,4 @@ def describe(node: ast.expr) -> str:
         else node
     )
     text = ast.unparse(target)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= 60 else text[:57] + "..."
