@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
-from .helpers import REPO, make_project, migration, run
+from .helpers import REPO, git, make_project, migration, run
 
 DML = 'op.execute("DELETE FROM users")'
 
@@ -42,3 +46,36 @@ def test_hook_command_on_staged_files(tmp_path: Path) -> None:
     assert dirty.returncode == 1
     assert "b.py:" in dirty.stdout and "DG001" in dirty.stdout
     assert "app.py" not in dirty.stdout
+
+
+def test_manifest_is_valid_for_pre_commit() -> None:
+    clientlib = pytest.importorskip(
+        "pre_commit.clientlib", reason="pre-commit validates its own manifest format"
+    )
+    (hook,) = clientlib.load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    assert hook["id"] == "ddlguard" and hook["pass_filenames"] is True
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_runs_the_hook(tmp_path: Path) -> None:
+    """The real pre-commit installs this repository as a hook and runs it on a project."""
+    pytest.importorskip("pre_commit", reason="needs pre-commit (and a package index to install)")
+    work = tmp_path / "work"
+    versions = make_project(
+        work, {"a": migration("a1", None), "b": migration("b2", "a1", body=DML)}
+    )
+    (work / "app.py").write_text("print(1)\n", encoding="utf-8")
+    git(work, "init", "-q")
+    git(work, "add", "-A")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "ddlguard", "--all-files"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{(versions / 'b.py').relative_to(work).as_posix()}:" in done.stdout
+    assert "DG001" in done.stdout and "a.py:" not in done.stdout
