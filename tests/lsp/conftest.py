@@ -39,6 +39,7 @@ class Project:
         self.backend = root / "backend"
         self.versions = self.backend / "alembic" / "versions"
         self.versions.mkdir(parents=True)
+        root.mkdir(exist_ok=True)
         (self.backend / "alembic.ini").write_text(ALEMBIC_INI)
         (root / ".git").mkdir()
 

@@ -214,6 +214,7 @@ async def start_session(
     *,
     init_options: Any = None,
     configuration: dict[str, Any] | None = None,
+    folders: list[Path] | None = None,
 ) -> Session:
     recorder = Recorder()
     client = make_client(recorder)
@@ -226,7 +227,9 @@ async def start_session(
         types.InitializeParams(
             capabilities=caps or capabilities(),
             root_uri=uri(root),
-            workspace_folders=[types.WorkspaceFolder(uri=uri(root), name=root.name)],
+            workspace_folders=[
+                types.WorkspaceFolder(uri=uri(f), name=f.name) for f in (folders or [root])
+            ],
             initialization_options=init_options,
         )
     )

@@ -190,3 +190,32 @@ async def test_exclude_from_editor_settings(project: Project) -> None:
         assert all(not p.diagnostics for p in s.published_for(s.open(left)))
     finally:
         await stop_session(s)
+
+
+async def test_settings_per_workspace_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Multi-root: each folder's `ddlguard` section applies to the files in that folder."""
+    strict, relaxed = Project(tmp_path / "strict"), Project(tmp_path / "relaxed")
+    a = strict.add("a1_m.py", "a1", None, body=EMPTY)
+    b = relaxed.add("a1_m.py", "a1", None, body=EMPTY)
+    s = await start_session(
+        tmp_path,
+        init_options={"openFilesOnly": True},
+        configuration={"ddlguard": {}},
+        folders=[strict.root, relaxed.root],
+    )
+    try:
+        s.client.set_configuration(
+            {"severity": {"DG202": "error"}}, section="ddlguard", scope_uri=uri(strict.root)
+        )
+        s.client.set_configuration(
+            {"ignore": ["DG202"]}, section="ddlguard", scope_uri=uri(relaxed.root)
+        )
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await s.settle(0.5)
+        [d] = await s.diagnostics(s.open(a), version=1)
+        assert d.severity == types.DiagnosticSeverity.Error
+        assert await s.diagnostics(s.open(b), version=1) == []
+    finally:
+        await stop_session(s)

@@ -8,6 +8,8 @@ workspace. Problems are logged every time and shown to the user once per distinc
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -26,22 +28,42 @@ def supports_configuration(server: DdlguardServer) -> bool:
     return bool(ws and ws.configuration)
 
 
-async def fetch(server: DdlguardServer) -> Any:
-    """The client's `ddlguard` section, or None when it has no configuration support."""
+@dataclass(frozen=True, slots=True)
+class Sections:
+    """The client's `ddlguard` section: the global one and one per workspace folder."""
+
+    global_: Any
+    folders: dict[Path, Any] = field(default_factory=dict)
+
+
+async def fetch(server: DdlguardServer) -> Sections | None:
+    """Ask for the section globally and for each folder; None without configuration support."""
     if not supports_configuration(server):
         return None
+    folders = server.folder_uris()
+    items = [types.ConfigurationItem(section=SECTION)] + [
+        types.ConfigurationItem(section=SECTION, scope_uri=uri) for uri, _ in folders
+    ]
     try:
-        result = await server.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-        )
+        result = await server.workspace_configuration_async(types.ConfigurationParams(items=items))
     except Exception:
         log.warning("workspace/configuration failed; keeping the current settings", exc_info=True)
         return None
-    return result[0] if result else None
+    values = list(result or [])
+    values += [None] * (len(items) - len(values))
+    per_folder = {path: value for (_, path), value in zip(folders, values[1:], strict=True)}
+    return Sections(values[0], {p: v for p, v in per_folder.items() if v is not None})
 
 
 def options_from(init_options: Any, section: Any) -> EditorOptions:
     return parse_editor_options(layered(init_options, section))
+
+
+def folder_options(init_options: Any, sections: Sections | None) -> dict[Path, EditorOptions]:
+    """Per-folder options (each folder's section over the initialization options)."""
+    if sections is None:
+        return {}
+    return {path: options_from(init_options, value) for path, value in sections.folders.items()}
 
 
 def report_problems(server: DdlguardServer, problems: list[str]) -> None:

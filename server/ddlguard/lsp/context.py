@@ -51,25 +51,46 @@ def project_for_script(path: Path) -> Project | None:
 
 
 class ContextCache:
-    """Project and settings per file; thread-safe (the workspace scan runs in a worker thread)."""
+    """Project and settings per file; thread-safe (the workspace scan runs in a worker thread).
+
+    Editor settings may differ per workspace folder (multi-root workspaces): a file takes
+    those of the deepest folder holding it, else the global ones.
+    """
 
     def __init__(self, editor_settings: Settings | None = None) -> None:
         self._lock = threading.Lock()
         self._editor = editor_settings or Settings()
-        self._settings = SettingsCache(base=self._editor)
+        self._folders: dict[Path, Settings] = {}
+        self._caches: dict[Path | None, SettingsCache] = {}
         self._projects: dict[Path, Project] = {}
 
-    def reset(self, editor_settings: Settings | None = None) -> None:
+    def reset(
+        self,
+        editor_settings: Settings | None = None,
+        folders: dict[Path, Settings] | None = None,
+    ) -> None:
         """Forget everything (settings changed, or alembic.ini / pyproject.toml / ddlguard.toml did)."""
         with self._lock:
             if editor_settings is not None:
                 self._editor = editor_settings
-            self._settings = SettingsCache(base=self._editor)
+            if folders is not None:
+                self._folders = {k.resolve(): v for k, v in folders.items()}
+            self._caches.clear()
             self._projects.clear()
 
     @property
     def editor_settings(self) -> Settings:
         return self._editor
+
+    def _cache(self, path: Path) -> SettingsCache:
+        resolved = path.resolve()
+        owners = [f for f in self._folders if resolved.is_relative_to(f)]
+        folder = max(owners, key=lambda f: len(f.parts), default=None)
+        cache = self._caches.get(folder)
+        if cache is None:
+            base = self._folders[folder] if folder is not None else self._editor
+            cache = self._caches[folder] = SettingsCache(base=base)
+        return cache
 
     def for_path(self, path: Path) -> FileContext:
         with self._lock:
@@ -79,8 +100,11 @@ class ContextCache:
                 project = project_for_script(path) if path.suffix == ".sql" else None
                 project = project or project_for_file(path)
                 self._projects[folder] = project
-            return FileContext(project, self._settings.for_path(path))
+            return FileContext(project, self._cache(path).for_path(path))
 
     def config_problems(self) -> list[ConfigProblem]:
         with self._lock:
-            return self._settings.problems()
+            seen: list[ConfigProblem] = []
+            for cache in self._caches.values():
+                seen.extend(p for p in cache.problems() if p not in seen)
+            return seen

@@ -68,6 +68,14 @@ class DdlguardServer(LanguageServer):
         td = self.client_capabilities.text_document
         return bool(td and td.diagnostic)
 
+    def folder_uris(self) -> list[tuple[str, Path]]:
+        out = []
+        for folder in self.workspace.folders.values():
+            fs = to_fs_path(folder.uri)
+            if fs:
+                out.append((folder.uri, Path(fs)))
+        return out
+
     def folder_paths(self) -> list[Path]:
         paths = []
         for folder in self.workspace.folders.values():
@@ -97,15 +105,28 @@ class DdlguardServer(LanguageServer):
         return DocText.of(self.workspace.get_text_document(uri).source, self.position_encoding)
 
     # --- settings -----------------------------------------------------------------------
-    def apply_options(self, options: EditorOptions) -> None:
+    def apply_options(
+        self, options: EditorOptions, folders: dict[Path, EditorOptions] | None = None
+    ) -> None:
+        """Global options (server switches and settings) and per-folder analysis settings."""
         changed = options != self.options
         self.options = options
         set_level(options.log_level)
-        self.contexts.reset(options.settings)
+        per_folder = {path: o.settings for path, o in (folders or {}).items()}
+        self.contexts.reset(options.settings, per_folder)
         problems = [str(p) for p in options.problems]
+        for o in (folders or {}).values():
+            problems.extend(str(p) for p in o.problems if str(p) not in problems)
         configuration.report_problems(self, problems)
         if changed:
             log.info("settings applied: %s", options.settings)
+
+    def apply_sections(self, sections: configuration.Sections | None) -> None:
+        global_ = sections.global_ if sections else None
+        self.apply_options(
+            configuration.options_from(self.init_options, global_),
+            configuration.folder_options(self.init_options, sections),
+        )
 
     def report_problem(self, problem: str) -> None:
         configuration.report_problems(self, [problem])
@@ -160,9 +181,9 @@ async def initialized(ls: DdlguardServer, params: types.InitializedParams) -> No
         # project root) resolve against the workspace, whatever folder the editor started us in
         os.chdir(folders[0])
     await _register_watchers(ls)
-    section = await configuration.fetch(ls)
-    if section is not None:
-        ls.apply_options(configuration.options_from(ls.init_options, section))
+    sections = await configuration.fetch(ls)
+    if sections is not None:
+        ls.apply_sections(sections)
         ls.documents.reanalyse_all()
     ls.scanner.start()
 
@@ -253,13 +274,13 @@ async def did_change_configuration(
     ls: DdlguardServer, params: types.DidChangeConfigurationParams
 ) -> None:
     if configuration.supports_configuration(ls):
-        section = await configuration.fetch(ls)
+        ls.apply_sections(await configuration.fetch(ls))
     else:
         settings = params.settings
         section = (
             settings.get(configuration.SECTION, settings) if isinstance(settings, dict) else None
         )
-    ls.apply_options(configuration.options_from(ls.init_options, section))
+        ls.apply_sections(configuration.Sections(section))
     ls.reanalyse_everything()
 
 
