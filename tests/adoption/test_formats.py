@@ -101,3 +101,26 @@ def test_sarif_rule_catalogue_and_results(tmp_path: Path) -> None:
     assert results["DG202"]["level"] == "warning"
     base = run_["originalUriBaseIds"]["%SRCROOT%"]["uri"]
     assert base.startswith("file://") and base.endswith("/")
+
+
+def test_sarif_for_a_clean_run_and_for_files_outside_the_current_folder(tmp_path: Path) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    make_project(tmp_path / "repo", {"a": migration("a1", None)})
+    clean = run(["check", "--format", "sarif"], tmp_path / "repo")
+    assert clean.returncode == 0, clean.stderr
+    log = json.loads(clean.stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    assert log["runs"][0]["results"] == []
+
+    broken = migration("b2", "a1").replace("def upgrade() -> None:", "def upgrade( -> None:")
+    make_project(tmp_path / "repo", {"b": broken})
+    (tmp_path / "here").mkdir()
+    done = run(["check", "--format", "sarif", str(tmp_path / "repo")], tmp_path / "here")
+    assert done.returncode == 1, done.stderr
+    log = json.loads(done.stdout)
+    jsonschema.Draft4Validator(schema).validate(log)
+    (result,) = log["runs"][0]["results"]
+    assert result["ruleId"] == "DG000"
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact["uri"].startswith("file:///") and artifact["uri"].endswith("/b.py")
+    assert "uriBaseId" not in artifact
