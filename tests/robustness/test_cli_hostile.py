@@ -69,11 +69,6 @@ def test_broken_files_are_reported_and_the_rest_is_checked(tmp_path: Path) -> No
     assert run_cli("check", "--exit-zero", cwd=root).returncode == 0
 
 
-@pytest.mark.xfail(
-    reason="project: discover() calls Path.resolve() on a symlink that points to itself; "
-    "RuntimeError('Symlink loop') aborts the whole run (exit 2) instead of one DG000",
-    strict=True,
-)
 def test_a_self_referencing_symlink_is_one_dg000(tmp_path: Path) -> None:
     versions = make_project(tmp_path / "proj")
     (versions / "0001_good.py").write_text(migration("0001"), "utf-8")
@@ -100,11 +95,6 @@ def test_an_unreadable_file_is_a_dg000(tmp_path: Path) -> None:
     assert proc.returncode == 1
 
 
-@pytest.mark.xfail(
-    reason="runner: read_source() opens a FIFO named .py in a versions folder and blocks "
-    "forever (check stat.S_ISREG before reading)",
-    strict=True,
-)
 def test_a_fifo_named_py_does_not_hang_the_run(tmp_path: Path) -> None:
     versions = make_project(tmp_path / "proj")
     (versions / "0001_good.py").write_text(migration("0001"), "utf-8")

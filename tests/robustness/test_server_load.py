@@ -1,0 +1,150 @@
+"""The language server under load and under hostile documents (design section 7): it never
+crashes, keeps answering, its last diagnostics match the last version, memory comes back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from .cli_helpers import make_project
+from .lsp_client import Editor, start_editor, stop_editor
+
+DOCS = 20
+CHANGES = 1000
+BODY = '''"""burst {doc}"""
+from alembic import op
+
+revision = "r{doc:02d}"
+down_revision = None
+
+
+def upgrade():
+    ñ = "😀"; op.execute("UPDATE t{doc}_v{version} SET a = 1")
+
+
+def downgrade():
+    pass
+'''
+
+
+def text(doc: int, version: int) -> str:
+    return BODY.format(doc=doc, version=version)
+
+
+@pytest_asyncio.fixture
+async def editor(tmp_path: Path) -> AsyncIterator[Editor]:
+    root = tmp_path / "proj"
+    versions = make_project(root)
+    for doc in range(DOCS):
+        (versions / f"r{doc:02d}.py").write_text(text(doc, 1), "utf-8")
+    ed = await start_editor(root)
+    yield ed
+    if ed.alive():
+        await stop_editor(ed)
+
+
+def _message_for(ed: Editor, u: str) -> list[str]:
+    last = ed.last_publish(u)
+    return [d.message for d in last.diagnostics] if last else []
+
+
+def _burst(editor: Editor, uris: list[str]) -> dict[str, tuple[int, str]]:
+    """1,000 whole-document changes, round robin; each document's final version and table."""
+    final: dict[str, tuple[int, str]] = {}
+    for i in range(CHANGES):
+        doc = i % DOCS
+        final[uris[doc]] = (editor.change(uris[doc], text(doc, i + 2)), f"t{doc}_v{i + 2}")
+    return final
+
+
+async def _open_all(editor: Editor) -> list[str]:
+    versions = editor.root / "alembic" / "versions"
+    uris = [editor.open(versions / f"r{d:02d}.py", text(d, 1)) for d in range(DOCS)]
+    assert await editor.wait_for(lambda: all(editor.last_publish(u) for u in uris), 60)
+    return uris
+
+
+@pytest.mark.xfail(
+    reason="lsp/documents: a burst across 20 documents is analysed version by version (the 5 ms "
+    "debounce elapses between messages: ~1,000 analyses), so a hover waits ~3 s behind them",
+    strict=True,
+)
+async def test_a_hover_is_answered_within_a_second_during_a_burst(editor: Editor) -> None:
+    uris = await _open_all(editor)
+    await asyncio.sleep(0.5)
+    _burst(editor, uris)
+    assert await editor.hover_time(uris[0], 8, 20) < 1.0
+
+
+async def test_a_burst_of_1000_changes_across_20_documents(editor: Editor) -> None:
+    uris = await _open_all(editor)
+    await asyncio.sleep(0.5)  # let the scan settle: the baseline is a warm, idle server
+    baseline = editor.rss_kib()
+
+    final = _burst(editor, uris)
+    # the server keeps answering while it works through the burst
+    assert await editor.hover_time(uris[0], 8, 20) < 10.0
+
+    def settled() -> bool:
+        for u, (version, _) in final.items():
+            last = editor.last_publish(u)
+            if last is None or last.version != version:
+                return False
+        return True
+
+    assert await editor.wait_for(settled, 90), "final versions were not all published"
+    await asyncio.sleep(1.0)  # nothing stale may arrive after the final version
+    for u in uris:
+        last = editor.last_publish(u)
+        version, expected_table = final[u]
+        assert last is not None and last.version == version
+        assert any(expected_table in m for m in _message_for(editor, u)), (
+            expected_table,
+            _message_for(editor, u),
+        )
+        # exact in UTF-16: `ñ = "😀"; ` is 9 code points but 10 UTF-16 units
+        d = next(d for d in last.diagnostics if d.code == "DG001")
+        assert (d.range.start.line, d.range.start.character) == (8, 4 + 10)
+
+    for u in uris:
+        editor.close(u)
+    await asyncio.sleep(2.0)
+    after = editor.rss_kib()
+    assert after < baseline + 24 * 1024, f"RSS {baseline} KiB -> {after} KiB after closing"
+    assert await editor.hover_time(uris[0]) < 1.0
+    assert editor.server_requests == []
+
+
+HOSTILE = {
+    "mid-typing": text(0, 1)[:-40] + 'op.execute("UPDATE',
+    "nul-bytes": text(0, 1).replace("pass", "x = '\x00'\x00"),
+    "deep-nesting": text(0, 1) + "x = " + "(" * 1000 + "1" + ")" * 1000 + "\n",
+    "long-chain": text(0, 1) + "x = " + "-" * 100_000 + "1\n",
+    "5-mb": text(0, 1) + "".join(f"# {i} é😀 filler line\n" for i in range(230_000)),
+    "binary-ish": "".join(chr(c) for c in range(1, 0xD7FF, 7)),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+async def test_hostile_documents_leave_the_server_answering(editor: Editor, name: str) -> None:
+    versions = editor.root / "alembic" / "versions"
+    good = editor.open(versions / "r01.py", text(1, 1))
+    hostile_text = HOSTILE[name]
+    if name == "5-mb":
+        assert len(hostile_text.encode("utf-8")) >= 5 * 1024 * 1024
+    u = editor.open(versions / "r00.py", hostile_text)
+    editor.change(u, hostile_text + "\n")
+    assert await editor.hover_time(u, 3, 3) < 5.0
+    assert await editor.hover_time(good, 8, 20) < 5.0
+    assert editor.alive()
+    # typing on: the next good version is analysed and published
+    version = editor.change(u, text(0, 7))
+    assert await editor.wait_for(
+        lambda: (p := editor.last_publish(u)) is not None and p.version == version, 60
+    )
+    assert any("t0_v7" in m for m in _message_for(editor, u))
+    assert editor.alive()
