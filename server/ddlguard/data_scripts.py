@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ddlguard.graph import real_path
 from ddlguard.model import FileResult, Finding, Range
+from ddlguard.paths import safe_resolve as real_path
 from ddlguard.project import (
     ConfigError,
     Project,

@@ -19,20 +19,15 @@ from pathlib import Path
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.model import Finding, MigrationInfo, Range
+from ddlguard.paths import safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, looks_like_migration_text, walk_files
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
+real_path = safe_resolve  # kept for the modules that import it from here
+
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
-
-
-def real_path(path: Path) -> Path:
-    """`path.resolve()`, or its absolute form when a symlink loop makes resolving fail."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: symlink loop before Python 3.13
-        return Path(os.path.abspath(path))
 
 
 def read_info(path: Path) -> MigrationInfo | None:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ddlguard.paths import safe_resolve
+
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
      ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", "build", "dist", ".eggs"}
@@ -362,7 +364,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
     lookup = _ProjectLookup()
 
     def add(path: Path, project: Project) -> None:
-        key = path.resolve()
+        key = safe_resolve(path)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
@@ -385,7 +387,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
                             add(_relative_like(f, top), project)
         covered = [d.resolve() for p in found for d in p.version_dirs]
         for f in walk_files(top):
-            if f.resolve() in seen or any(_is_within(f, d) for d in covered):
+            if safe_resolve(f) in seen or any(_is_within(f, d) for d in covered):
                 continue
             owner = lookup.configured(f)
             if owner is not None:

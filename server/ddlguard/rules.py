@@ -27,7 +27,9 @@ class Rule:
     def explanation(self) -> str:
         """The long explanation (markdown): why it matters, the safe way, a bad and a good example."""
         try:
-            return (resources.files("ddlguard") / "rule_docs" / f"{self.code}.md").read_text("utf-8")
+            return (resources.files("ddlguard") / "rule_docs" / f"{self.code}.md").read_text(
+                "utf-8"
+            )
         except FileNotFoundError:
             return f"# {self.code} {self.name}\n\n{self.summary}\n"
 
@@ -42,18 +44,64 @@ _SAFE, _UNSAFE, _NONE = Applicability.SAFE, Applicability.UNSAFE, Applicability.
 RULES: dict[str, Rule] = {
     r.code: r
     for r in (
-        Rule("DG000", "parse-error", _E, "A migration file that is not valid Python", _NONE, cli_only=True),
+        Rule(
+            "DG000",
+            "parse-error",
+            _E,
+            "A migration file that is not valid Python",
+            _NONE,
+            cli_only=True,
+        ),
         Rule("DG001", "dml-in-sql", _E, "SQL text executed in a migration changes data", _UNSAFE),
-        Rule("DG002", "dml-expression", _E, "A SQLAlchemy Core insert/update/delete is executed", _UNSAFE),
+        Rule(
+            "DG002",
+            "dml-expression",
+            _E,
+            "A SQLAlchemy Core insert/update/delete is executed",
+            _UNSAFE,
+        ),
         Rule("DG003", "bulk-insert", _E, "op.bulk_insert() writes rows from a migration", _UNSAFE),
         Rule("DG004", "orm-session", _E, "An ORM session is used in a migration", _NONE),
-        Rule("DG005", "data-read", _W, "A migration reads rows: its outcome depends on data", _NONE),
-        Rule("DG006", "unverifiable-sql", _W, "SQL built at run time cannot be classified statically", _NONE),
+        Rule(
+            "DG005", "data-read", _W, "A migration reads rows: its outcome depends on data", _NONE
+        ),
+        Rule(
+            "DG006",
+            "unverifiable-sql",
+            _W,
+            "SQL built at run time cannot be classified statically",
+            _NONE,
+        ),
         Rule("DG101", "multiple-heads", _E, "The revision graph has more than one head", _NONE),
-        Rule("DG102", "missing-parent", _E, "down_revision or depends_on names no known revision", _NONE),
-        Rule("DG103", "duplicate-revision", _E, "A revision id is defined by more than one file", _NONE),
+        Rule(
+            "DG102",
+            "missing-parent",
+            _E,
+            "down_revision or depends_on names no known revision",
+            _NONE,
+        ),
+        Rule(
+            "DG103",
+            "duplicate-revision",
+            _E,
+            "A revision id is defined by more than one file",
+            _NONE,
+        ),
         Rule("DG104", "revision-cycle", _E, "The revision graph has a cycle", _NONE),
-        Rule("DG201", "review-checklist-left", _W, "The template's review checklist is still in the migration", _SAFE),
+        Rule(
+            "DG200",
+            "unused-noqa",
+            _W,
+            "A # noqa comment suppresses nothing or names an unknown code",
+            _NONE,
+        ),
+        Rule(
+            "DG201",
+            "review-checklist-left",
+            _W,
+            "The template's review checklist is still in the migration",
+            _SAFE,
+        ),
         Rule("DG202", "empty-upgrade", _W, "upgrade() does nothing and no comment says why", _NONE),
         Rule("DG401", "ddl-in-data-script", _E, "A scripts/sql data script contains DDL", _NONE),
     )

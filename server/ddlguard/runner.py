@@ -6,12 +6,14 @@ so it is not "pure" like the engine, but it imports nothing of LSP or the CLI.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ddlguard.engine import analyze_source, decode_source, parse_error
 from ddlguard.model import FileResult, Finding
+from ddlguard.paths import safe_resolve
 from ddlguard.project import Discovery, Project, discover
 from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
 
@@ -56,7 +58,7 @@ class SettingsCache:
         self._by_file: dict[Path | None, Settings] = {}
 
     def for_path(self, path: Path) -> Settings:
-        config = None if self._explicit is not None else find_config_file(path.resolve())
+        config = None if self._explicit is not None else find_config_file(safe_resolve(path))
         if config not in self._by_file:
             loaded = self._explicit or (load_settings(config) if config else Settings())
             merged = loaded.merged_over(self._base)
@@ -74,7 +76,10 @@ class SettingsCache:
 def read_source(path: Path) -> tuple[str | None, FileResult | None]:
     """The file's text, or a DG000 result saying in one line why it cannot be read."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, parse_error(path, "cannot read: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
             limit = MAX_FILE_BYTES // (1024 * 1024)
             return None, parse_error(path, f"file larger than {limit} MB, not analysed")
         data = path.read_bytes()
@@ -143,7 +148,7 @@ def check_paths(
     cache = SettingsCache(config_file, base_settings, override=override)
     if select_files is not None:
         found = select_files(found, cache)
-    named = {p.resolve() for p in paths if p.is_file()}
+    named = {safe_resolve(p) for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems))
     for path, project in found.files:
         if path.suffix != ".py":  # named `.sql` scripts are the data-scripts check's
@@ -151,7 +156,7 @@ def check_paths(
         settings = cache.for_path(path)
         if not settings.accepts_path(path):
             continue
-        forced = force_migration and path.resolve() in named
+        forced = force_migration and safe_resolve(path) in named
         checked = check_file(path, project, settings, force_migration=forced)
         if checked.result.is_migration or checked.result.error:
             run.files.append(checked)
@@ -165,9 +170,9 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
     `# noqa` does not: these findings are about the project, not a line.
     """
-    by_path = {cf.result.path.resolve(): cf for cf in run.files}
+    by_path = {safe_resolve(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():
-        checked = by_path.get(path.resolve())
+        checked = by_path.get(safe_resolve(path))
         if checked is None:
             continue
         settings = checked.settings

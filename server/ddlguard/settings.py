@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ddlguard.model import Severity
+from ddlguard.paths import safe_resolve
 from ddlguard.rules import RULES, expand_selector
 
 DIALECTS = ("postgresql", "mysql", "sqlite", "mssql", "oracle", "generic")
@@ -298,5 +299,5 @@ def load_settings(config_file: Path) -> Settings:
 
 def settings_for(path: Path) -> Settings:
     """Settings that apply to a file or folder: its nearest config file, else the defaults."""
-    config = find_config_file(path.resolve())
+    config = find_config_file(safe_resolve(path))
     return load_settings(config) if config else Settings()

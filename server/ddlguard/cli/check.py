@@ -230,7 +230,9 @@ def _run(args: argparse.Namespace, cwd: Path) -> int:
         _show_unused_noqa(run)
     if fixing:
         # with --diff stdout carries only the patch; the report of what remains goes to stderr
-        run = _apply_fixes(run, args, sys.stdout)
+        run = _apply_fixes(
+            run, args, sys.stdout if args.diff or args.format == "text" else sys.stderr
+        )
         writer(run, sys.stderr if args.diff else sys.stdout, cwd=cwd)
     else:
         writer(run, sys.stdout, cwd=cwd)
