@@ -137,7 +137,9 @@ def _capabilities() -> types.ClientCapabilities:
     )
 
 
-async def start_editor(root: Path, *, cwd: Path | None = None) -> Editor:
+async def start_editor(
+    root: Path, *, cwd: Path | None = None, pythonpath: tuple[Path, ...] = ()
+) -> Editor:
     """The server as an editor starts it (`cwd`: the editor's choice, e.g. the workspace)."""
     client = LanguageClient(converter_factory=default_converter)
     editor = Editor(client, root)
@@ -155,7 +157,8 @@ async def start_editor(root: Path, *, cwd: Path | None = None) -> Editor:
     features[types.WORKSPACE_APPLY_EDIT] = apply_edit
     for method, func in features.items():
         client.feature(method)(func)
-    env = {**os.environ, "PYTHONPATH": str(REPO / "server")}
+    path = os.pathsep.join(str(p) for p in (*pythonpath, REPO / "server"))
+    env = {**os.environ, "PYTHONPATH": path}
     await client.start_io(sys.executable, "-m", "ddlguard", "lsp", env=env, cwd=cwd or REPO)
     u = from_fs_path(str(root)) or root.as_uri()
     await client.initialize_session(

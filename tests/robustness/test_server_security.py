@@ -1,5 +1,6 @@
-"""The server on a hostile project: it runs none of the project's code and writes no file
-the client did not ask for, even when code actions are listed and resolved (never applied)."""
+"""The server on a hostile project: it runs none of the project's code, opens no network
+connection, and writes no file the client did not ask for, even when code actions are listed
+and resolved (never applied)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from .lsp_client import start_editor, stop_editor
-from .test_security import _markers, hostile_project
+from .test_security import SOCKET_GUARD, _markers, hostile_project
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int, str]]:
@@ -30,8 +31,12 @@ async def test_a_session_runs_no_project_code_and_writes_nothing(tmp_path: Path)
     root, markers = tmp_path / "proj", tmp_path / "markers"
     versions = hostile_project(root, markers)
     (root / ".git").mkdir()
+    guard = tmp_path / "guard"  # every connect and name lookup is refused and recorded
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(SOCKET_GUARD.format(dir=str(guard)), "utf-8")
     before = snapshot(root)
-    editor = await start_editor(root, cwd=root)  # as VS Code does: cwd is the workspace
+    # as VS Code does: cwd is the workspace
+    editor = await start_editor(root, cwd=root, pythonpath=(guard,))
     try:
         migration = versions / "0001_backfill.py"
         u = editor.open(migration, migration.read_text("utf-8"))
@@ -56,3 +61,4 @@ async def test_a_session_runs_no_project_code_and_writes_nothing(tmp_path: Path)
     assert snapshot(root) == before
     assert _markers(markers) == []
     assert editor.server_requests == []  # it never asked the client to apply an edit either
+    assert not (guard / "NETWORK").exists()
