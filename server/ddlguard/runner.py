@@ -168,7 +168,7 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     """Add project-wide findings (the revision graph's) to their files.
 
     Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
-    `# noqa` does not: these findings are about the project, not a line.
+    `# noqa` on the `revision`/`down_revision` line was already applied by `check_graph`.
     """
     by_path = {safe_resolve(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():
