@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 AST_LOOP = """
 import ast, sys
@@ -43,7 +43,16 @@ def main() -> None:
         root = Path(tmp)
         write_corpus(root, args.files)
         versions = root / "alembic" / "versions"
-        check = [sys.executable, "-m", "ddlguard", "check", str(root), "--format", "json", "--exit-zero"]
+        check = [
+            sys.executable,
+            "-m",
+            "ddlguard",
+            "check",
+            str(root),
+            "--format",
+            "json",
+            "--exit-zero",
+        ]
         parse = [sys.executable, "-c", AST_LOOP, str(versions)]
         timed(check), timed(parse)  # warm the file cache and .pyc files
         ddl, ast_ = [], []

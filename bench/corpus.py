@@ -35,12 +35,17 @@ depends_on = None
 
 
 def _create_table(rng: random.Random, table: str) -> tuple[list[str], list[str]]:
-    cols = [f'        sa.Column("id", sa.Integer(), primary_key=True),']
+    cols = ['        sa.Column("id", sa.Integer(), primary_key=True),']
     for i in range(rng.randint(3, 9)):
-        cols.append(f'        sa.Column("col_{i}", {rng.choice(_TYPES)}, nullable={rng.choice(["True", "False"])}),')
+        cols.append(
+            f'        sa.Column("col_{i}", {rng.choice(_TYPES)}, nullable={rng.choice(["True", "False"])}),'
+        )
     up = [f'    op.create_table(\n        "{table}",', *cols, '        sa.Column("created_at", sa.DateTime(), server_default=sa.text("now()")),', "    )",
           f'    op.create_index("ix_{table}_created_at", "{table}", ["created_at"])']  # fmt: skip
-    down = [f'    op.drop_index("ix_{table}_created_at", table_name="{table}")', f'    op.drop_table("{table}")']
+    down = [
+        f'    op.drop_index("ix_{table}_created_at", table_name="{table}")',
+        f'    op.drop_table("{table}")',
+    ]
     return up, down
 
 
@@ -85,7 +90,13 @@ def migration_text(rng: random.Random, n: int, down: str | None) -> tuple[str, s
     up, dn, message = _operations(rng, n)
     text = _HEADER.format(message=message.capitalize(), rev=rev, down=down or "", down_repr=repr(down),
                           month=1 + n % 9, day=n % 10)  # fmt: skip
-    text += "\n\ndef upgrade() -> None:\n" + "\n".join(up) + "\n\n\ndef downgrade() -> None:\n" + "\n".join(dn) + "\n"
+    text += (
+        "\n\ndef upgrade() -> None:\n"
+        + "\n".join(up)
+        + "\n\n\ndef downgrade() -> None:\n"
+        + "\n".join(dn)
+        + "\n"
+    )
     return rev, text
 
 
@@ -119,4 +130,9 @@ def long_migration(lines: int = 2000, seed: int = 3) -> str:
         body.extend("\n".join(up).split("\n"))
         n += 1
     head, _, _ = text.partition("\n\ndef upgrade() -> None:\n")
-    return head + "\n\ndef upgrade() -> None:\n" + "\n".join(body) + "\n\n\ndef downgrade() -> None:\n    pass\n"
+    return (
+        head
+        + "\n\ndef upgrade() -> None:\n"
+        + "\n".join(body)
+        + "\n\n\ndef downgrade() -> None:\n    pass\n"
+    )
