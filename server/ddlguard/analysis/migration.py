@@ -65,6 +65,7 @@ def looks_like_migration(tree: ast.Module) -> bool:
     """Design 1: assigns `revision` and `down_revision` at module level and defines `upgrade`."""
     assigns = module_assignments(tree)
     has_upgrade = any(
-        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "upgrade" for s in tree.body
+        isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "upgrade"
+        for s in tree.body
     )
     return "revision" in assigns and "down_revision" in assigns and has_upgrade

@@ -25,7 +25,9 @@ def _is_literal(node: ast.expr) -> bool:
     if isinstance(node, ast.Call):
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        return name in _LITERAL_CALLS and all(_is_literal(a) for a in node.args) and not node.keywords
+        return (
+            name in _LITERAL_CALLS and all(_is_literal(a) for a in node.args) and not node.keywords
+        )
     return False
 
 
@@ -62,5 +64,7 @@ def _is_column_expr(node: ast.expr) -> bool:
     if isinstance(node, (ast.Name, ast.Attribute)):
         return True
     if isinstance(node, ast.Call):
-        return all(_is_literal(a) or _is_column_expr(a) for a in node.args) and _is_column_expr(node.func)
+        return all(_is_literal(a) or _is_column_expr(a) for a in node.args) and _is_column_expr(
+            node.func
+        )
     return False

@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
     check.add_argument("--unsafe-fixes", action="store_true",
                        help="also apply unsafe fixes (moving data to scripts/sql)")  # fmt: skip
-    check.add_argument("--diff", action="store_true", help="print the fixes as diffs, write nothing")
+    check.add_argument(
+        "--diff", action="store_true", help="print the fixes as diffs, write nothing"
+    )
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--config", metavar="FILE", help="pyproject.toml or ddlguard.toml to use")
     check.add_argument("--force-migration", action="store_true",
