@@ -49,6 +49,7 @@ class DocState:
     good: Good | None = None
     task: asyncio.Task[None] | None = None
     running: bool = False
+    scheduled_at: float = float("-inf")  # event-loop time of the last change
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -106,15 +107,19 @@ class DocumentAnalyzer:
     # --- scheduling ---------------------------------------------------------------------
     def schedule(self, uri: str, delay: float | None = None) -> None:
         """Analyse soon. A change after a quiet spell starts at once (typing stays instant);
-        one arriving while another is pending or running waits `debounce`, so a burst of
-        changes costs one analysis of its last version."""
+        one arriving within `debounce` of the previous change, or while an analysis is pending
+        or running, waits `debounce`, so a burst of changes costs one analysis of its last
+        version."""
         state = self.states[uri]
+        now = asyncio.get_running_loop().time()
         busy = state.task is not None and not state.task.done()
+        burst = busy or now - state.scheduled_at < self.debounce
+        state.scheduled_at = now
         if busy and state.task is not None and not state.running:
             state.task.cancel()  # superseded before it started: coalesce
         state.done.clear()
         if delay is None:
-            delay = self.debounce if busy else 0.0
+            delay = self.debounce if burst else 0.0
         state.task = asyncio.ensure_future(self._run(state, delay))
 
     async def _run(self, state: DocState, delay: float) -> None:
