@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -136,6 +137,8 @@ def hovers_during_scan(conn: Connection, path: Path, text: str) -> list[float]:
                 times.append(time.perf_counter() - start)
                 break
         time.sleep(0.05)
+    if os.environ.get("DDLGUARD_BENCH_VERBOSE"):
+        print("hover latencies (ms):", [round(t * 1000, 1) for t in times])
     return times
 
 

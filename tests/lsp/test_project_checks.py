@@ -29,6 +29,13 @@ async def test_missing_parent_in_open_document_and_scan(project: Project) -> Non
         ou = uri(orphan)
         await _wait_for(lambda: "DG102" in [d.code for d in session.client.diagnostics.get(ou, [])])
         u = session.open(orphan)
+        # the file's own findings come first; the graph's follow for the same version
+        await _wait_for(
+            lambda: any(
+                p.version == 1 and any(d.code == "DG102" for d in p.diagnostics)
+                for p in session.published_for(u)
+            )
+        )
         [d] = [d for d in await session.diagnostics(u, version=1) if d.code == "DG102"]
         assert "zz" in d.message
         fixed = session.change(u, migration("b2", "a1", CLEAN))
@@ -79,5 +86,23 @@ async def test_since_revision_from_editor_settings(project: Project) -> None:
         assert d.code == "DG202"
         await s.settle(0.3)
         assert all(not p.diagnostics for p in s.published_for(uri(old)))
+    finally:
+        await stop_session(s)
+
+
+async def test_pull_report_includes_graph_findings(project: Project) -> None:
+    from .harness import capabilities
+
+    project.add("a1_m.py", "a1", None, body=CLEAN)
+    orphan = project.add("b2_m.py", "b2", "zz", body=CLEAN)
+    s = await start_session(
+        project.root, capabilities(pull=True), init_options={"openFilesOnly": True}
+    )
+    try:
+        u = s.open(orphan)
+        report = await s.client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(u))
+        )
+        assert "DG102" in [d.code for d in report.items]
     finally:
         await stop_session(s)

@@ -36,6 +36,8 @@ class Analysis:
     context: FileContext | None
     parsed: bool
     problem: str | None = None
+    # set when the revision-graph findings are not memoised yet: `with_graph` adds them later
+    pending_graph: CheckedFile | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -57,18 +59,24 @@ class GraphMemo:
         with self._lock:
             self._by_path.clear()
 
-    def findings(self, checked: CheckedFile) -> list[Finding]:
+    def cached(self, checked: CheckedFile) -> list[Finding] | None:
+        """The memoised findings, or None when they must be computed (`compute`)."""
         info = checked.result.info
         if info is None:
             return []
-        path = checked.result.path
         with self._lock:
-            memo = self._by_path.get(path)
-        if memo is not None and memo[0] == info:
-            return memo[1]
-        found = check_graph([checked]).get(path, [])
-        with self._lock:
-            self._by_path[path] = (info, found)
+            memo = self._by_path.get(checked.result.path)
+        return memo[1] if memo is not None and memo[0] == info else None
+
+    def compute(self, checked: CheckedFile) -> list[Finding]:
+        """Build the project's graph (reads every sibling's header: off the event loop)."""
+        found = self.cached(checked)
+        if found is not None:
+            return found
+        found = check_graph([checked]).get(checked.result.path, [])
+        if checked.result.info is not None:
+            with self._lock:
+                self._by_path[checked.result.path] = (checked.result.info, found)
         return found
 
 
@@ -125,5 +133,33 @@ def analyze_text(
             problem = str(exc)
     if graphs is not None:
         checked = CheckedFile(result, context.project, settings, source)
-        _with_project_findings(result, graphs.findings(checked), context)
+        found = graphs.cached(checked)
+        if found is None:
+            return Analysis(result, context, True, problem, pending_graph=checked)
+        _with_project_findings(result, found, context)
     return Analysis(result, context, True, problem)
+
+
+def with_graph(analysis: Analysis, found: list[Finding]) -> Analysis:
+    """`analysis` with its revision-graph findings added (a new result; the old one is shared)."""
+    assert analysis.context is not None
+    result = replace(analysis.result, findings=list(analysis.result.findings))
+    _with_project_findings(result, found, analysis.context)
+    return replace(analysis, result=result, pending_graph=None)
+
+
+_WARM_UP = """revision = "0"
+down_revision = None
+
+
+def upgrade():
+    op.execute("UPDATE t SET a = 1")
+"""
+
+
+def warm_up() -> None:
+    """Analyse a tiny migration once at start-up, so the SQL parsers are imported before the
+    client's first request rather than while its first document waits."""
+    from ddlguard.settings import Settings
+
+    analyze_source(_WARM_UP, Path("warm_up.py"), Settings(), in_version_dir=True)

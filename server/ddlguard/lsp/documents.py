@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
-from ddlguard.lsp.analysis import Analysis, analyze_text
+from ddlguard.lsp.analysis import Analysis, analyze_text, with_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
 from ddlguard.lsp.text import DocText
 
@@ -165,6 +165,31 @@ class DocumentAnalyzer:
             return
         state.good = Good(version, text, analysis, diagnostics)
         self.server.publish_document(uri, diagnostics, version)
+        if analysis.pending_graph is not None:
+            await self._add_graph(state, analysis, text, version)
+
+    async def _add_graph(
+        self, state: DocState, analysis: Analysis, text: DocText, version: int | None
+    ) -> None:
+        """The revision-graph findings, computed in a worker (they read every sibling file),
+        published as a second report for the same version if it is still current."""
+        assert analysis.pending_graph is not None
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.run_in_executor(
+                self.server.document_executor, self.server.graphs.compute, analysis.pending_graph
+            )
+            if not found:
+                return
+            full = with_graph(analysis, found)
+            diagnostics = to_diagnostics(full.findings, text, version)
+        except Exception:
+            log.exception("revision-graph checks of %s failed", state.uri)
+            return
+        if self.states.get(state.uri) is not state or self.current_version(state.uri) != version:
+            return
+        state.good = Good(version, text, full, diagnostics)
+        self.server.publish_document(state.uri, diagnostics, version)
 
     async def settled(self, uri: str) -> DocState | None:
         """The state once the current version has been analysed (for pull diagnostics)."""
@@ -172,12 +197,11 @@ class DocumentAnalyzer:
         for _ in range(100):
             if state is None or self.states.get(uri) is not state:
                 return None
-            if (
-                state.analysed_version == self.current_version(uri)
-                and state.analysed_version is not None
-            ):
+            finished = state.task is None or state.task.done()  # graph findings included
+            current = state.analysed_version == self.current_version(uri)
+            if current and finished and state.analysed_version is not None:
                 return state
-            if state.task is None or state.task.done():
+            if finished:
                 self.schedule(uri, delay=0.0)
             await state.done.wait()
         return state

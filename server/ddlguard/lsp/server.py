@@ -22,7 +22,7 @@ from pygls.uris import to_fs_path
 
 from ddlguard import __version__
 from ddlguard.lsp import code_actions, configuration, hover, move, navigation
-from ddlguard.lsp.analysis import GraphMemo
+from ddlguard.lsp.analysis import GraphMemo, warm_up
 from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
 from ddlguard.lsp.initialization_options import EditorOptions
@@ -451,6 +451,7 @@ def run_server(tcp: str | None = None) -> int:
     # the scan thread holds the GIL for long stretches; a shorter switch interval lets the event
     # loop answer requests (hover, code actions) within a few ms meanwhile
     sys.setswitchinterval(0.001)
+    warm_up()  # import the SQL parsers now, not while the first document waits
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not port.isdigit():
