@@ -105,8 +105,9 @@ def list_actions(
                 data={"uri": uri, "action": "fixAll"},
             )
         )
-    if not support.resolve_edit:
+    if not support.resolve_edit:  # the client wants edits now; a move that plans to nothing goes
         actions = [resolve(a, good, support) for a in actions]
+        actions = [a for a in actions if a.edit is not None or a.command is not None]
     return actions
 
 

@@ -319,10 +319,15 @@ def did_change_folders(ls: DdlguardServer, params: types.DidChangeWorkspaceFolde
         resolve_provider=True,
     ),
 )
-def code_action(ls: DdlguardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+async def code_action(ls: DdlguardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     state = ls.documents.states.get(params.text_document.uri)
     support = code_actions.ClientSupport.of(ls.client_capabilities)
-    return code_actions.list_actions(params, state.good if state else None, support)
+    good = state.good if state else None
+    if support.resolve_edit:  # cheap: edits come with codeAction/resolve
+        return code_actions.list_actions(params, good, support)
+    return await asyncio.get_running_loop().run_in_executor(
+        ls.document_executor, code_actions.list_actions, params, good, support
+    )
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
