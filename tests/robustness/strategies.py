@@ -16,6 +16,7 @@ so a test can check that a finding's range covers one of them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -271,14 +272,22 @@ TYPING = ("(", ")", '"', "'", '"""', "f", "{", "}", "[", "]", ":", ",", ".", "\\
           "\u2028", "def ", "    ", "=", "%", "+")  # fmt: skip
 
 
+_TOKEN = re.compile(r"\w+|\"\"\"|[^\w\s]")
+
+
 @st.composite
 def typed_migrations(draw: st.DrawFn) -> str:
-    """A migration after 1-6 edits: deletions, insertions and duplications at random places."""
+    """A migration after 1-6 edits at random places: characters or a whole token deleted,
+    typed pieces inserted, a span duplicated (paste), the end cut off."""
     text = draw(migrations()).text
     for _ in range(draw(st.integers(1, 6))):
         pos = draw(st.integers(0, len(text)))
-        action = draw(st.sampled_from(("delete", "insert", "duplicate", "truncate")))
-        if action == "delete":
+        action = draw(st.sampled_from(("delete", "token", "insert", "duplicate", "truncate")))
+        if action == "token":  # the next whole token (name, number, operator) disappears
+            match = _TOKEN.search(text, pos)
+            if match:
+                text = text[: match.start()] + text[match.end() :]
+        elif action == "delete":
             end = draw(st.integers(pos, min(len(text), pos + 12)))
             text = text[:pos] + text[end:]
         elif action == "insert":
