@@ -16,7 +16,7 @@ import importlib.util
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -25,6 +25,9 @@ from ddlguard.lsp.analysis import Analysis
 from ddlguard.lsp.text import DocText
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import ConfigError
+
+if TYPE_CHECKING:
+    from ddlguard.fix import FixPlan
 
 log = logging.getLogger("ddlguard.lsp")
 
@@ -38,7 +41,7 @@ def movable(finding: Finding) -> bool:
     return finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
 
 
-def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Finding]) -> Any:
+def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Finding]) -> FixPlan:
     """The planner's FixPlan for moving `findings` out of this version of the document."""
     from ddlguard.fix import plan_moves
 
@@ -80,7 +83,7 @@ def script_name(analysis: Analysis, path: Path, phase: object) -> str | None:
         return chosen.name
 
 
-def _text_edits(text: DocText, fix_plan: Any) -> list[types.TextEdit]:
+def _text_edits(text: DocText, fix_plan: FixPlan) -> list[types.TextEdit]:
     return [
         types.TextEdit(range=text.to_lsp_range(edit.range), new_text=edit.new_text)
         for edit in fix_plan.edits
@@ -92,11 +95,11 @@ def _uri(path: Path) -> str:
 
 
 def workspace_edit(
-    text: DocText, uri: str, version: int | None, fix_plan: Any
+    text: DocText, uri: str, version: int | None, fix_plan: FixPlan
 ) -> types.WorkspaceEdit:
     """One WorkspaceEdit: each script created (never over an existing file) and filled, then
     the migration's edits against the analysed version."""
-    changes: list[Any] = []
+    changes: list[types.CreateFile | types.TextDocumentEdit] = []
     for new in fix_plan.new_files:
         new_uri = _uri(new.path)
         changes.append(
@@ -128,7 +131,7 @@ def workspace_edit(
 
 
 def migration_edit(
-    text: DocText, uri: str, version: int | None, fix_plan: Any, document_changes: bool
+    text: DocText, uri: str, version: int | None, fix_plan: FixPlan, document_changes: bool
 ) -> types.WorkspaceEdit:
     """Only the migration's edits (the fallback, after the scripts were written)."""
     edits = _text_edits(text, fix_plan)
@@ -146,7 +149,7 @@ def migration_edit(
     return types.WorkspaceEdit(changes={uri: edits})
 
 
-def write_scripts_exclusively(fix_plan: Any) -> list[Path]:
+def write_scripts_exclusively(fix_plan: FixPlan) -> list[Path]:
     """Create each new script with O_EXCL; on any failure remove what was created and raise."""
     created: list[Path] = []
     try:

@@ -21,7 +21,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ddlguard import __version__
-from ddlguard.lsp import code_actions, configuration, hover, move, navigation
+from ddlguard.lsp import code_actions, commands, configuration, hover, navigation
 from ddlguard.lsp.analysis import GraphMemo, warm_up
 from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
@@ -30,7 +30,6 @@ from ddlguard.lsp.log import WindowLogHandler, set_level, setup_logging
 from ddlguard.lsp.revisions import RevisionIndex
 from ddlguard.lsp.text import DocText
 from ddlguard.lsp.workspace_scan import WorkspaceScanner
-from ddlguard.rules import RULES
 
 log = logging.getLogger("ddlguard.lsp")
 
@@ -344,18 +343,7 @@ async def code_action_resolve(ls: DdlguardServer, action: types.CodeAction) -> t
 
 @server.command(code_actions.SHOW_DOCS)
 async def show_documentation(ls: DdlguardServer, code: str) -> None:
-    rule = RULES.get(str(code).upper())
-    if rule is None:
-        raise ValueError(f"unknown rule {code!r}")
-    window = ls.client_capabilities.window
-    if window and window.show_document and window.show_document.support:
-        await ls.window_show_document_async(types.ShowDocumentParams(uri=rule.url, external=True))
-    else:
-        ls.window_show_message(
-            types.ShowMessageParams(
-                type=types.MessageType.Info, message=f"{rule.code} {rule.name}: {rule.url}"
-            )
-        )
+    await commands.show_documentation(ls, code)
 
 
 @server.command(CHECK_WORKSPACE)
@@ -367,31 +355,7 @@ async def check_workspace(ls: DdlguardServer, *args: Any) -> int:
 
 @server.command(code_actions.APPLY_MOVE)
 async def apply_move(ls: DdlguardServer, request: dict[str, Any]) -> bool:
-    """The fallback move: scripts written exclusively, then the migration edited by the client."""
-    uri = str(request.get("uri"))
-    state = ls.documents.states.get(uri)
-    good = state.good if state else None
-    if good is None or good.version != request.get("version"):
-        raise ValueError("the document changed since the action was offered; try again")
-    action = request.get("action") or {}
-    if action.get("action") == "move":
-        finding = code_actions.finding_for(good, action.get("diagnostic") or {})
-        findings = [finding] if finding else []
-    else:
-        findings = [f for f in good.analysis.findings if move.movable(f)]
-    fix_plan = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
-    created = move.write_scripts_exclusively(fix_plan)
-    support = code_actions.ClientSupport.of(ls.client_capabilities)
-    edit = move.migration_edit(good.text, uri, good.version, fix_plan, support.document_changes)
-    result = await ls.workspace_apply_edit_async(
-        types.ApplyWorkspaceEditParams(edit=edit, label="ddlguard: move data to scripts/sql")
-    )
-    if not result.applied:
-        move.remove(created)
-        log.warning(
-            "the client did not apply the move (%s); removed %s", result.failure_reason, created
-        )
-    return bool(result.applied)
+    return await commands.apply_move(ls, request)
 
 
 # --- hover and navigation -----------------------------------------------------------------
