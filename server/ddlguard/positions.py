@@ -7,10 +7,28 @@ from __future__ import annotations
 
 
 def utf8_to_codepoints(line_text: str, byte_col: int) -> int:
-    """A byte offset within `line_text` (as `ast` reports) to a code-point offset."""
+    """A byte offset within `line_text` (as `ast` reports) to a code-point offset.
+
+    Clamped to the line; an offset inside a multi-byte character counts the characters
+    before it. Lone surrogates (an editor can send one) count as one code point, not an error.
+    """
+    byte_col = max(byte_col, 0)
     if line_text.isascii():
-        return byte_col
-    return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return min(byte_col, len(line_text))
+    try:
+        data = line_text.encode("utf-8")[:byte_col]
+    except UnicodeEncodeError:  # a lone surrogate: count character by character
+        pass
+    else:
+        return len(data.decode("utf-8", errors="ignore"))  # drops a cut character's bytes
+    count = 0
+    for ch in line_text:
+        size = len(ch.encode("utf-8", "surrogatepass"))
+        if byte_col < size:
+            break
+        byte_col -= size
+        count += 1
+    return count
 
 
 def codepoints_to_utf16(line_text: str, col: int) -> int:
