@@ -134,6 +134,7 @@ HOSTILE = {
     "deep-nesting": text(0, 1) + "x = " + "(" * 1000 + "1" + ")" * 1000 + "\n",
     "long-chain": text(0, 1) + "x = " + "-" * 100_000 + "1\n",
     "5-mb": text(0, 1) + "".join(f"# {i} é😀 filler line\n" for i in range(230_000)),
+    "lone-surrogate": text(0, 1).replace("pass", "# \ud800 half a pair\n    pass"),
     "binary-ish": "".join(chr(c) for c in range(1, 0xD7FF, 7)),
 }
 
