@@ -216,6 +216,22 @@ def decorated(draw: st.DrawFn, stmt: _Stmt) -> _Stmt:
 
 
 @st.composite
+def wrapped(draw: st.DrawFn, stmt: _Stmt) -> _Stmt:
+    """The statement as written in real migrations: bare, or inside a block or a local helper."""
+    kind = draw(st.sampled_from(("bare", "bare", "bare", "autocommit", "helper", "if", "try")))
+    if kind == "bare":
+        return stmt
+    inner = ["    " + line for line in stmt.lines]
+    lines = {
+        "autocommit": ["with op.get_context().autocommit_block():", *inner],
+        "helper": ["def _data():", *inner, "", "_data()"],
+        "if": ['if context.get_x_argument(as_dictionary=True).get("data"):', *inner],
+        "try": ["try:", *inner, "finally:", "    pass"],
+    }[kind]
+    return _Stmt(lines, stmt.calls, stmt.expected)
+
+
+@st.composite
 def function_bodies(draw: st.DrawFn) -> _Stmt:
     items = draw(
         st.lists(st.one_of(data_statements(), schema_statements()), min_size=0, max_size=5)
@@ -223,6 +239,8 @@ def function_bodies(draw: st.DrawFn) -> _Stmt:
     out = _Stmt([], [])
     for item in items:
         item = draw(decorated(item))
+        if item.expected:  # a data operation (never a lone comment, which cannot be a block)
+            item = draw(wrapped(item))
         out.lines.extend(item.lines)
         out.calls.extend(item.calls)
         out.expected.extend(item.expected)
