@@ -44,12 +44,13 @@ class ChunkResult:
 def _property(profile: str, counter: Counter[str]) -> tuple[Any, Any]:
     """The strategy and the check of one profile (imported in the worker)."""
     from robustness.fix_properties import check_fix
-    from robustness.properties import check_source
+    from robustness.properties import check_expected, check_source
     from robustness.strategies import Doc, migrations, random_sources, typed_migrations
 
     def generated(doc: Doc) -> None:
         result = check_source(doc.text, doc.calls)
         assert result.error is None, f"a valid migration gave {result.error!r}"
+        check_expected(doc.text, doc.expected, result)
         counter.update(f.code for f in result.findings)
 
     def anything(source: str | bytes) -> None:

@@ -131,6 +131,18 @@ def finding_text(source: str | bytes, finding: Finding) -> str:
     return codepoint_slice(split_lines(text), finding.range)
 
 
+def check_expected(text: str, expected: list[tuple[str, str]], result: FileResult) -> None:
+    """Each generated data operation gets its code on exactly its call; DDL gets none."""
+    spans = [(f.code, finding_text(text, f)) for f in result.findings]
+    for call, code in expected:
+        if code == "DG004":
+            assert any(c == code and call.startswith(t) for c, t in spans), (call, spans)
+        elif code.startswith("DG"):
+            assert (code, call) in spans, f"{call!r} not reported as {code}: {spans}"
+        elif code == "":
+            assert not any(t == call for _, t in spans), f"DDL reported: {call!r}: {spans}"
+
+
 def signature(result: FileResult) -> list[tuple[str, Range, str]]:
     """What must not change between equivalent spellings of a document."""
     return [(f.code, f.range, f.message) for f in result.findings]
