@@ -7,6 +7,9 @@ new text; schema operations stay; and fixing the fixed file again changes nothin
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,3 +43,25 @@ def test_a_known_move_lands_in_the_script(newline: str, bom: bool) -> None:
     assert "UPDATE users" not in plan.new_source
     assert 'op.add_column("users"' in plan.new_source
     check_fix(source)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="fix/planner: _candidate builds a Scope (fix/scope.py: _assignments, _imports) and "
+    "walks the module (enclosing_function, _call_at) once per finding, so moving n statements "
+    "is O(n x module): 250 -> 2 s, 1,000 -> 23 s, 2,000 -> 87 s",
+    strict=True,
+)
+def test_moving_1000_statements_takes_seconds_not_minutes() -> None:
+    body = "\n".join(f'    op.execute("UPDATE t{i} SET a = 1")' for i in range(1000))
+    source = (
+        '"""many"""\nfrom alembic import op\n\nrevision = "1"\ndown_revision = None\n\n'
+        f"def upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n"
+    )
+    result = analyze(source)
+    assert len(result.findings) == 1000
+    started = time.monotonic()
+    plan = plan_fix(source, result, set())
+    elapsed = time.monotonic() - started
+    assert len(plan.moved) == 1000
+    assert elapsed < 8.0, f"{elapsed:.1f} s"
