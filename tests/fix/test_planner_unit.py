@@ -206,10 +206,11 @@ def test_taken_names_get_a_number_and_nothing_is_overwritten(tmp_path: Path) -> 
     scripts = tmp_path / "scripts" / "sql"
     scripts.mkdir(parents=True)
     (scripts / "2026-11-25-backfill-names.sql").write_text("keep me")
-    (scripts / "2026-11-25-backfill-names-2-rollback.sql").write_text("keep me too")
+    (scripts / "2026-11-25-backfill-names-2.sql").write_text("keep me too")
     result = run(tmp_path, source, [finding_at(source, "op.execute", sql=SQL)])
     (new,) = result.new_files
     assert new.path.name == "2026-11-25-backfill-names-3.sql"
+    assert (scripts / "2026-11-25-backfill-names-2.sql").read_text() == "keep me too"
     assert (scripts / "2026-11-25-backfill-names.sql").read_text() == "keep me"
 
 
@@ -252,6 +253,15 @@ def test_pair_names_share_one_number(tmp_path: Path) -> None:
     )
     assert up is not None and down is not None
     assert (up.name, down.name) == ("2026-11-25-s-2.sql", "2026-11-25-s-2-rollback.sql")
+
+
+def test_a_rollback_moved_later_pairs_with_its_upgrade(tmp_path: Path) -> None:
+    (tmp_path / "2026-11-25-s.sql").write_text("the upgrade's data, moved earlier")
+    up, down = script_names(
+        tmp_path, datetime.date(2026, 11, 25), "s", upgrade=False, downgrade=True, exists=Path.exists
+    )
+    assert up is None and down is not None
+    assert down.name == "2026-11-25-s-rollback.sql"
 
 
 @pytest.mark.parametrize(

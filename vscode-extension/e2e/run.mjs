@@ -211,6 +211,20 @@ async function runCommand(page, title) {
   await row.click();
 }
 
+// A WorkspaceEdit creates the file on disk at once but fills it in the editor a moment later;
+// a Save All issued in between saves nothing. Save again until the disk shows the edit.
+async function saveAllUntil(page, predicate, what) {
+  const until = Date.now() + STEP_TIMEOUT;
+  for (;;) {
+    await runCommand(page, "File: Save All");
+    for (let i = 0; i < 12; i++) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (Date.now() > until) fail(`timed out after ${STEP_TIMEOUT / 1000}s waiting for ${what}`);
+  }
+}
+
 async function main() {
   step = "prerequisites";
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
@@ -386,13 +400,14 @@ async function main() {
   await moveItem.click();
   await waitFor(() => sqlScripts(workspace).some((n) => !before.has(n)), "a new scripts/sql/*.sql file");
   // The WorkspaceEdit changes the open migration; save everything so the disk shows the result.
-  await runCommand(page, "File: Save All");
-
   step = "the script holds the statement and the migration does not";
   const created = sqlScripts(workspace).filter((n) => !before.has(n));
   const scriptPath = path.join(workspace, "scripts", "sql", created[0]);
-  await waitFor(() => fs.readFileSync(scriptPath, "utf8").includes(statement), `${created[0]} to contain ${statement}`);
-  await waitFor(() => !fs.readFileSync(migration, "utf8").includes(statement), "the migration on disk to no longer hold the statement");
+  await saveAllUntil(
+    page,
+    () => fs.readFileSync(scriptPath, "utf8").includes(statement) && !fs.readFileSync(migration, "utf8").includes(statement),
+    `${created[0]} to contain ${statement} and the migration on disk to no longer hold it`,
+  );
   const after = fs.readFileSync(migration, "utf8");
   if (after === migrationBefore) fail("the migration did not change");
   if (!/def upgrade\(\)/.test(after)) fail("the migration lost its upgrade()");
@@ -412,13 +427,14 @@ async function main() {
   await page.waitForTimeout(1500); // let the server publish diagnostics for the current text
   await runCommand(page, "ddlguard: Move All Data Operations in This File");
   await waitFor(() => sqlScripts(workspace).some((n) => !known.has(n)), "a script from the move-all command");
-  await runCommand(page, "File: Save All");
   const allScript = sqlScripts(workspace).find((n) => !known.has(n));
-  await waitFor(
-    () => fs.readFileSync(path.join(workspace, "scripts", "sql", allScript), "utf8").includes(remaining),
-    `${allScript} to contain ${remaining}`,
+  await saveAllUntil(
+    page,
+    () =>
+      fs.readFileSync(path.join(workspace, "scripts", "sql", allScript), "utf8").includes(remaining) &&
+      !fs.readFileSync(target, "utf8").includes(remaining),
+    `${allScript} to contain ${remaining} and ${path.basename(target)} to no longer hold it`,
   );
-  await waitFor(() => !fs.readFileSync(target, "utf8").includes(remaining), `${path.basename(target)} to no longer hold ${remaining}`);
   log(`move all on ${path.basename(target)} wrote scripts/sql/${allScript}`);
   await screenshot("after-move-all");
 

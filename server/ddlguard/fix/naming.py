@@ -41,14 +41,16 @@ def script_names(
 ) -> tuple[Path | None, Path | None]:
     """Free paths for the upgrade script and the `-rollback` one, sharing one number suffix.
 
-    A stem is free only if neither `{stem}.sql` nor `{stem}-rollback.sql` exists, so a pair
-    stays recognisable as a pair and nothing is ever overwritten.
+    A stem is free when none of the scripts to be written exists: moved together, the pair
+    shares one number; moved apart (the upgrade as a quick fix, the downgrade later), the
+    rollback still pairs with its upgrade (`X.sql`, then `X-rollback.sql`, not
+    `X-2-rollback.sql`). Nothing is ever overwritten.
     """
     base = f"{today.isoformat()}-{slug}"
     n = 1
     while True:
         stem = base if n == 1 else f"{base}-{n}"
         up, down = folder / f"{stem}.sql", folder / f"{stem}-rollback.sql"
-        if not exists(up) and not exists(down):
+        if not (upgrade and exists(up)) and not (downgrade and exists(down)):
             return (up if upgrade else None), (down if downgrade else None)
         n += 1
