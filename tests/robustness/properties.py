@@ -7,6 +7,7 @@ breaks; anything else escaping `analyze_source` is a crash and is reported as su
 from __future__ import annotations
 
 import ast
+import warnings
 from pathlib import Path
 
 from ddlguard.engine import analyze_source
@@ -75,12 +76,26 @@ def check_range_inside(lines: list[str], rng: Range, what: str) -> None:
         assert back == pos.character, f"{what}: UTF-16 round trip {pos.character}->{units}->{back}"
 
 
+def parse_quietly(source: str) -> ast.Module:
+    """`ast.parse` without the compiler's warnings about the generated code's escapes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
+def parse_expression(text: str) -> ast.expr:
+    """`text` as one expression (newlines allowed), without the compiler's escape warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse("(" + text + "\n)", mode="eval").body
+
+
 def check_call_text(finding: Finding, text: str, expected_calls: list[str] | None) -> None:
     """The range of a call finding covers exactly a call expression (callee to `)`)."""
     where = f"{finding.code} at {finding.range}"
     assert text.endswith(")"), f"{where}: range text does not end the call: {text!r}"
     try:
-        node = ast.parse("(" + text + "\n)", mode="eval").body
+        node = parse_expression(text)
     except SyntaxError as exc:
         raise AssertionError(f"{where}: range text is not an expression: {text!r}") from exc
     assert isinstance(node, ast.Call), f"{where}: range text is not a call: {text!r}"

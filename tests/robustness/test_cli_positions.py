@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .cli_helpers import json_findings, make_project, run_cli
-from .properties import CALL_CODES
+from .properties import CALL_CODES, parse_expression
 from .strategies import Doc, migrations
 
 
@@ -43,7 +43,7 @@ def test_json_columns_point_at_the_call(
             text = "\n".join(
                 [lines[start][f["column"] - 1 :], *middle, lines[end][: f["end_column"] - 1]]
             )
-        node = ast.parse("(" + text + "\n)", mode="eval").body
+        node = parse_expression(text)
         assert isinstance(node, ast.Call), (f, text)
         checked += 1
     expected = sum(1 for d in docs for _, code in d.expected if code.startswith("DG"))

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from .cli_helpers import make_project
 from .lsp_client import start_editor, stop_editor
-from .properties import CALL_CODES
+from .properties import CALL_CODES, parse_expression
 from .strategies import Doc, migrations, typed_migrations
 
 
@@ -57,7 +57,7 @@ async def _type_into_server(root: Path, texts: list[str]) -> None:
                     lines, r.start.line, r.start.character, r.end.line, r.end.character
                 )
                 if d.code in CALL_CODES:
-                    node = ast.parse("(" + text + "\n)", mode="eval").body
+                    node = parse_expression(text)
                     assert isinstance(node, ast.Call), (d.code, text)
         assert await editor.hover_time(u, 0, 0) < 5.0
         assert editor.alive()
