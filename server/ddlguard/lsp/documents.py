@@ -27,7 +27,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ddlguard.lsp")
 
-DEBOUNCE_SECONDS = 0.005
+# changes closer together than the window (any documents) are a burst (a paste, a
+# refactoring, a client replaying edits); burst changes wait the debounce, restarted by each
+# newer change to the same document
+BURST_WINDOW_SECONDS = 0.005
+DEBOUNCE_SECONDS = 0.05
 # documents up to this size are analysed on the event loop (a typical migration: ~1 ms)
 INLINE_CHARS = 8_000
 
@@ -49,7 +53,6 @@ class DocState:
     good: Good | None = None
     task: asyncio.Task[None] | None = None
     running: bool = False
-    scheduled_at: float = float("-inf")  # event-loop time of the last change
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -70,9 +73,16 @@ def is_analysed(uri: str, language_id: str | None) -> bool:
 class DocumentAnalyzer:
     """Owns the diagnostics of open documents."""
 
-    def __init__(self, server: DdlguardServer, debounce: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(
+        self,
+        server: DdlguardServer,
+        debounce: float = DEBOUNCE_SECONDS,
+        window: float = BURST_WINDOW_SECONDS,
+    ) -> None:
         self.server = server
         self.debounce = debounce
+        self.window = window
+        self.last_change_at = float("-inf")  # event-loop time of the last change, any document
         self.states: dict[str, DocState] = {}
 
     def is_open(self, uri: str) -> bool:
@@ -106,15 +116,16 @@ class DocumentAnalyzer:
 
     # --- scheduling ---------------------------------------------------------------------
     def schedule(self, uri: str, delay: float | None = None) -> None:
-        """Analyse soon. A change after a quiet spell starts at once (typing stays instant);
-        one arriving within `debounce` of the previous change, or while an analysis is pending
-        or running, waits `debounce`, so a burst of changes costs one analysis of its last
-        version."""
+        """Analyse soon. A change after a quiet spell starts at once (typing stays instant).
+        A change arriving within `window` of the previous change to any document, or while
+        this document's analysis is pending or running, is part of a burst: it waits
+        `debounce`, and each newer change to the document restarts that wait, so a burst
+        costs one analysis per document, of its last version."""
         state = self.states[uri]
         now = asyncio.get_running_loop().time()
         busy = state.task is not None and not state.task.done()
-        burst = busy or now - state.scheduled_at < self.debounce
-        state.scheduled_at = now
+        burst = busy or now - self.last_change_at < self.window
+        self.last_change_at = now
         if busy and state.task is not None and not state.running:
             state.task.cancel()  # superseded before it started: coalesce
         state.done.clear()
