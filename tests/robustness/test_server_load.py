@@ -68,12 +68,6 @@ async def _open_all(editor: Editor) -> list[str]:
     return uris
 
 
-@pytest.mark.xfail(
-    reason="lsp/documents: a burst across 20 documents is analysed version by version (the 5 ms "
-    "debounce elapses between messages: ~1,000 analyses and publishes), so a hover waits 2-4 s; "
-    "a 50 ms debounce for busy documents gives ~40 publishes and a 0.4 s hover",
-    strict=True,
-)
 async def test_a_burst_is_coalesced_and_a_hover_answers_within_a_second(editor: Editor) -> None:
     uris = await _open_all(editor)
     await asyncio.sleep(0.5)
