@@ -126,8 +126,12 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
     else the nearest config file's. Only files with findings or errors are returned.
     """
     projects: dict[Path, tuple[Project, Settings]] = {}
+    roots: dict[int, Path] = {}  # by id(project): a run's files share a few project objects
     for cf in run.files:
-        projects.setdefault(cf.project.root.resolve(), (cf.project, cf.settings))
+        root = roots.get(id(cf.project))
+        if root is None:
+            root = roots[id(cf.project)] = cf.project.root.resolve()
+        projects.setdefault(root, (cf.project, cf.settings))
     for top in paths:
         if top.is_dir():
             for project in find_projects(top):

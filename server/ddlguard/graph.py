@@ -19,7 +19,7 @@ from pathlib import Path
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.model import Finding, MigrationInfo, Range
-from ddlguard.paths import safe_resolve
+from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, looks_like_migration_text, walk_files
 from ddlguard.rules import RULES
@@ -87,19 +87,26 @@ class Graph:
         return {label for n in self.nodes for label in n.info.branch_labels}
 
 
-def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Graph:
-    """The graph of `checked` files (their current text) plus the project's other version files."""
+def build_graph(
+    checked: Iterable[CheckedFile], project: Project | None, *, resolver: Resolver | None = None
+) -> Graph:
+    """The graph of `checked` files (their current text) plus the project's other version files.
+
+    The checked files' `MigrationInfo` comes from the engine's run: only the project's other
+    files are read and parsed here.
+    """
+    resolver = resolver or Resolver()
     graph = Graph()
     seen: set[Path] = set()
     for cf in checked:
-        key = real_path(cf.result.path)
+        key = resolver.file(cf.result.path)
         seen.add(key)
         if cf.result.info is None:
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
-    loose = sorted({real_path(cf.result.path).parent for cf in checked})
-    for path in revision_files(project, loose):  # absolute: under resolved folders
+    loose = sorted({key.parent for key in seen})
+    for path in revision_files(project, loose, resolver=resolver):  # absolute: resolved folders
         if path in seen:
             continue
         seen.add(path)
@@ -111,15 +118,22 @@ def build_graph(checked: Iterable[CheckedFile], project: Project | None) -> Grap
     return graph
 
 
-def revision_files(project: Project | None, loose: list[Path]) -> Iterator[Path]:
+def revision_files(
+    project: Project | None, loose: list[Path], *, resolver: Resolver | None = None
+) -> Iterator[Path]:
     """The project's revision files; without version locations (no alembic.ini), the
     migration-looking files beside the checked ones, as Alembic's versions folder is flat."""
     if project is None:
         return
     if project.version_dirs:
+        resolver = resolver or Resolver()
         for vdir in project.version_dirs:
             if vdir.is_dir():
-                yield from (f for f in walk_files(vdir) if project.contains_version_file(f))
+                yield from (
+                    f
+                    for f in walk_files(vdir)
+                    if project.contains_version_file(f, resolver=resolver)
+                )
         return
     for folder in loose:
         try:
@@ -146,12 +160,17 @@ def _looks_like_migration_file(path: Path) -> bool:
 def check_graph(files: list[CheckedFile]) -> dict[Path, list[Finding]]:
     """DG101-DG104 for every project among `files`, keyed by each checked file's `result.path`."""
     groups: dict[tuple[str, ...], list[CheckedFile]] = {}
+    keys: dict[int, tuple[str, ...]] = {}  # by id(project): files often share one object
     for cf in files:
         if cf.result.is_migration or cf.result.error:
-            groups.setdefault(project_key(cf.project), []).append(cf)
+            key = keys.get(id(cf.project))
+            if key is None:
+                key = keys[id(cf.project)] = project_key(cf.project)
+            groups.setdefault(key, []).append(cf)
     out: dict[Path, list[Finding]] = {}
+    resolver = Resolver()
     for members in groups.values():
-        graph = build_graph(members, members[0].project)
+        graph = build_graph(members, members[0].project, resolver=resolver)
         for cf, findings in graph_findings(graph):
             kept = _finalise(cf, findings)
             if kept:

@@ -12,11 +12,11 @@ import configparser
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ddlguard.paths import safe_resolve
+from ddlguard.paths import Resolver, is_within_str
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
@@ -43,10 +43,15 @@ class Project:
     url_dialect: str | None = None  # from sqlalchemy.url
     problems: list[str] = field(default_factory=list)
 
-    def contains_version_file(self, path: Path) -> bool:
-        """A `.py` revision file inside one of the version locations (Alembic's own rule)."""
+    def contains_version_file(self, path: Path, *, resolver: Resolver | None = None) -> bool:
+        """A `.py` revision file inside one of the version locations (Alembic's own rule).
+
+        A run over many files passes its `resolver`, so each folder is resolved once.
+        """
         if path.suffix != ".py" or _NOT_A_REVISION.match(path.name):
             return False
+        if resolver is not None:
+            return any(resolver.within(path, d) for d in self.version_dirs)
         return any(_is_within(path, d) for d in self.version_dirs)
 
     def scripts_dir(self, configured: str | None) -> Path:
@@ -231,11 +236,18 @@ def read_pyproject_alembic(pyproject: Path) -> Project | None:
     return project
 
 
-def walk_files(top: Path, suffixes: tuple[str, ...] = (".py",)) -> Iterator[Path]:
+def walk_files(
+    top: Path,
+    suffixes: tuple[str, ...] = (".py",),
+    *,
+    skip_files: Callable[[str], bool] | None = None,
+) -> Iterator[Path]:
     """Files under `top`, sorted, skipping tool and environment folders.
 
     Follows symlinked folders but visits each real folder once, so symlink loops end.
-    Unreadable folders are skipped (os.walk's default), never fatal.
+    Unreadable folders are skipped (os.walk's default), never fatal. The files of a folder
+    for which `skip_files` (given the folder as walked) is true are not listed; its
+    subfolders still are (one may be a symlink to somewhere else).
     """
     seen: set[tuple[int, int]] = set()
     for folder, dirs, files in os.walk(top, followlinks=True):
@@ -250,6 +262,8 @@ def walk_files(top: Path, suffixes: tuple[str, ...] = (".py",)) -> Iterator[Path
             continue
         seen.add(key)
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        if skip_files is not None and skip_files(folder):
+            continue
         for name in sorted(files):
             if name.endswith(suffixes):
                 yield Path(folder) / name
@@ -293,10 +307,11 @@ def _is_alembic_ini(path: Path) -> bool:
 class _ProjectLookup:
     """`project_for_file` with the alembic.ini / pyproject reads of each folder done once per run."""
 
-    def __init__(self) -> None:
+    def __init__(self, resolver: Resolver | None = None) -> None:
         self._folder: dict[Path, list[Project]] = {}
         self._fallback: dict[Path, Project] = {}
         self._roots: dict[Path, Path] = {}
+        self._resolver = resolver or Resolver()
 
     def _projects_in(self, folder: Path) -> list[Project]:
         if folder not in self._folder:
@@ -318,16 +333,17 @@ class _ProjectLookup:
 
     def configured(self, path: Path) -> Project | None:
         """The Alembic project whose version locations hold `path`, if any."""
-        resolved = path.parent.resolve() / path.name
+        resolver = self._resolver
+        resolved = Path(resolver.folder(path.parent)) / path.name
         for folder in resolved.parents:
             for project in self._projects_in(folder):
-                if project.contains_version_file(resolved):
+                if project.contains_version_file(resolved, resolver=resolver):
                     return project
         return None
 
     def fallback(self, path: Path) -> Project:
         """A project with no version locations, rooted by `project_root_for` (cached per folder)."""
-        folder = path.parent.resolve()
+        folder = Path(self._resolver.folder(path.parent))
         if folder not in self._roots:
             self._roots[folder] = project_root_for(folder).resolve()
         root = self._roots[folder]
@@ -361,10 +377,11 @@ def discover(paths: Sequence[Path]) -> Discovery:
     files: list[tuple[Path, Project]] = []
     problems: list[str] = []
     seen: set[Path] = set()
-    lookup = _ProjectLookup()
+    resolver = Resolver()
+    lookup = _ProjectLookup(resolver)
 
     def add(path: Path, project: Project) -> None:
-        key = safe_resolve(path)
+        key = resolver.file(path)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
@@ -383,11 +400,11 @@ def discover(paths: Sequence[Path]) -> Discovery:
             for vdir in project.version_dirs:
                 if vdir.is_dir():
                     for f in walk_files(vdir):
-                        if project.contains_version_file(f):
-                            add(_relative_like(f, top), project)
+                        if project.contains_version_file(f, resolver=resolver):
+                            add(_relative_like(f, top, resolver), project)
         covered = [d.resolve() for p in found for d in p.version_dirs]
-        for f in walk_files(top):
-            if safe_resolve(f) in seen or any(_is_within(f, d) for d in covered):
+        for f in walk_files(top, skip_files=_covered_by(covered, resolver)):
+            if resolver.file(f) in seen or any(resolver.within(f, d) for d in covered):
                 continue
             owner = lookup.configured(f)
             if owner is not None:
@@ -399,12 +416,25 @@ def discover(paths: Sequence[Path]) -> Discovery:
     return Discovery(projects, files, problems)
 
 
-def _relative_like(found: Path, top: Path) -> Path:
+def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool]:
+    """Is a walked folder inside a version location? Its files were all listed (or rejected)
+    with their project already, so the tree walk skips it."""
+    real_covered = [str(d) for d in covered]
+
+    def is_covered(folder: str) -> bool:
+        real = resolver.strict_folder(folder)
+        return real is not None and any(is_within_str(real, d) for d in real_covered)
+
+    return is_covered
+
+
+def _relative_like(found: Path, top: Path, resolver: Resolver | None = None) -> Path:
     """Keep paths under the user's argument readable (relative if `top` was relative)."""
-    try:
-        return top / found.parent.resolve().joinpath(found.name).relative_to(top.resolve())
-    except ValueError:
+    resolver = resolver or Resolver()
+    where, folder = resolver.in_folder(found), resolver.folder(top)
+    if not is_within_str(where, folder):
         return found
+    return top / Path(where).relative_to(folder)
 
 
 def _quick_is_migration(path: Path) -> bool:

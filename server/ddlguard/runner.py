@@ -6,6 +6,7 @@ so it is not "pure" like the engine, but it imports nothing of LSP or the CLI.
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from ddlguard.engine import analyze_source, decode_source, parse_error
 from ddlguard.model import FileResult, Finding
-from ddlguard.paths import safe_resolve
+from ddlguard.parallel import parallel_map
+from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.project import Discovery, Project, discover
 from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
 
@@ -56,9 +58,21 @@ class SettingsCache:
         self._base = base or Settings()
         self._override = override
         self._by_file: dict[Path | None, Settings] = {}
+        # a file's folder as given -> its config file: one lookup per folder, not per file
+        self._config_of_folder: dict[str, Path | None] = {}
+
+    def _config_for(self, path: Path) -> Path | None:
+        if self._explicit is not None:
+            return None
+        if path.name in ("", ".", "..") or not _plain_file(path):
+            return find_config_file(safe_resolve(path))  # a link's config is its target's
+        folder = os.path.dirname(path)
+        if folder not in self._config_of_folder:
+            self._config_of_folder[folder] = find_config_file(safe_resolve(Path(folder or ".")))
+        return self._config_of_folder[folder]
 
     def for_path(self, path: Path) -> Settings:
-        config = None if self._explicit is not None else find_config_file(safe_resolve(path))
+        config = self._config_for(path)
         if config not in self._by_file:
             loaded = self._explicit or (load_settings(config) if config else Settings())
             merged = loaded.merged_over(self._base)
@@ -71,6 +85,15 @@ class SettingsCache:
         for s in layers:
             seen.extend(p for p in s.problems if p not in seen)
         return seen
+
+
+def _plain_file(path: Path) -> bool:
+    """Neither a folder nor a symlink (a missing file counts: its folder decides)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return True
+    return not (stat.S_ISDIR(mode) or stat.S_ISLNK(mode))
 
 
 def read_source(path: Path) -> tuple[str | None, FileResult | None]:
@@ -105,9 +128,17 @@ def _settle_dg000(result: FileResult, settings: Settings) -> FileResult:
 
 
 def check_file(
-    path: Path, project: Project, settings: Settings, *, force_migration: bool = False
+    path: Path,
+    project: Project,
+    settings: Settings,
+    *,
+    force_migration: bool = False,
+    in_version_dir: bool | None = None,
 ) -> CheckedFile:
-    """Read and analyse one file. An engine bug becomes a DG000 "internal error", never a crash."""
+    """Read and analyse one file. An engine bug becomes a DG000 "internal error", never a crash.
+
+    `in_version_dir` is `project.contains_version_file(path)`, computed here when not given.
+    """
     source, failed = read_source(path)
     if failed is not None:
         return CheckedFile(_settle_dg000(failed, settings), project, settings, None)
@@ -118,7 +149,9 @@ def check_file(
             path,
             settings,
             dialect=project.dialect(settings.dialect),
-            in_version_dir=project.contains_version_file(path),
+            in_version_dir=(
+                project.contains_version_file(path) if in_version_dir is None else in_version_dir
+            ),
             force_migration=force_migration,
         )
     except Exception as exc:  # one file's bug must not end the run
@@ -137,8 +170,12 @@ def check_paths(
     force_migration: bool = False,
     select_files: Callable[[Discovery, SettingsCache], Discovery] | None = None,
     override: Callable[[Settings], Settings] | None = None,
+    jobs: int = 1,
 ) -> CheckRun:
     """Discover and analyse every migration under `paths`.
+
+    `jobs > 1` shares the files between forked processes when there are many
+    (`ddlguard.parallel`); only a process without threads may ask for it (the CLI).
 
     `select_files` narrows the discovered files (since-revision, diff-base) before analysis.
     `force_migration` applies to files named in `paths` only: folders are still searched
@@ -149,7 +186,9 @@ def check_paths(
     if select_files is not None:
         found = select_files(found, cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
+    resolver = Resolver()
     run = CheckRun(files=[], problems=list(found.problems))
+    todo: list[_Job] = []
     for path, project in found.files:
         if path.suffix != ".py":  # named `.sql` scripts are the data-scripts check's
             continue
@@ -157,11 +196,35 @@ def check_paths(
         if not settings.accepts_path(path):
             continue
         forced = force_migration and safe_resolve(path) in named
-        checked = check_file(path, project, settings, force_migration=forced)
-        if checked.result.is_migration or checked.result.error:
-            run.files.append(checked)
+        in_versions = project.contains_version_file(path, resolver=resolver)
+        todo.append(_Job(path, project, settings, forced, in_versions))
+    for job, (result, source) in zip(todo, parallel_map(_check_job, todo, jobs), strict=True):
+        if result.is_migration or result.error:
+            run.files.append(CheckedFile(result, job.project, job.settings, source))
     run.config_problems = cache.problems()
     return run
+
+
+@dataclass(slots=True)
+class _Job:
+    path: Path
+    project: Project
+    settings: Settings
+    forced: bool
+    in_versions: bool
+
+
+def _check_job(job: _Job) -> tuple[FileResult, str | None]:
+    """One file's result and text: all a forked worker sends back (the parent keeps the
+    project and settings objects, so files still share them)."""
+    checked = check_file(
+        job.path,
+        job.project,
+        job.settings,
+        force_migration=job.forced,
+        in_version_dir=job.in_versions,
+    )
+    return checked.result, checked.source
 
 
 def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> None:
@@ -170,9 +233,10 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
     `# noqa` on the `revision`/`down_revision` line was already applied by `check_graph`.
     """
-    by_path = {safe_resolve(cf.result.path): cf for cf in run.files}
+    resolver = Resolver()
+    by_path = {resolver.file(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():
-        checked = by_path.get(safe_resolve(path))
+        checked = by_path.get(resolver.file(path))
         if checked is None:
             continue
         settings = checked.settings

@@ -8,6 +8,7 @@ key, and the default is used. The editor's settings are merged under the project
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import tomllib
@@ -53,12 +54,7 @@ class Settings:
     explicit: frozenset[str] = frozenset()
 
     def enabled_codes(self) -> set[str]:
-        codes: set[str] = set()
-        for sel in self.select:
-            codes |= expand_selector(sel)
-        for sel in self.ignore:
-            codes -= expand_selector(sel)
-        return codes
+        return set(_enabled_codes(tuple(self.select), tuple(self.ignore)))
 
     def accepts_path(self, path: Path) -> bool:
         """Whether `include`/`exclude` let `path` be checked.
@@ -89,6 +85,17 @@ class Settings:
             problems=base.problems + self.problems,
             explicit=self.explicit | base.explicit,
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _enabled_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    """Cached: the engine asks once per file and the graph once per finding."""
+    codes: set[str] = set()
+    for sel in select:
+        codes |= expand_selector(sel)
+    for sel in ignore:
+        codes -= expand_selector(sel)
+    return frozenset(codes)
 
 
 _FIELDS = ("select", "ignore", "severity", "dialect", "scripts_dir", "transaction",

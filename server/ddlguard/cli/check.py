@@ -20,6 +20,7 @@ from typing import TextIO
 
 from ddlguard.cli.formats import UnknownFormat, display_path, get_writer
 from ddlguard.model import Finding, Severity
+from ddlguard.parallel import default_jobs
 from ddlguard.project import ConfigError, Discovery
 from ddlguard.rules import RULES, expand_selector
 from ddlguard.runner import (
@@ -219,6 +220,7 @@ def _run(args: argparse.Namespace, cwd: Path) -> int:
         force_migration=bool(args.force_migration),
         select_files=_selector(args, cwd),
         override=cli_override(args),
+        jobs=default_jobs(),
     )
     for problem in run.config_problems:
         sys.stderr.write(_config_line(problem, cwd) + "\n")

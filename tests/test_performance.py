@@ -1,0 +1,216 @@
+"""The fast paths of `ddlguard check` give exactly what the slow ones gave.
+
+Each speed-up (folders resolved once, config looked up once per folder, files shared between
+forked processes) is checked against the plain computation on trees with symlinks and mixed
+content, so a faster run can never be a different run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from ddlguard import parallel
+from ddlguard.parallel import PARALLEL_MIN_ITEMS, parallel_map
+from ddlguard.paths import Resolver, is_within_str, safe_resolve
+from ddlguard.project import _is_within, discover, walk_files
+from ddlguard.runner import CheckRun, SettingsCache, check_paths
+from ddlguard.settings import find_config_file
+
+needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork (POSIX, not macOS)")
+needs_symlinks = pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges")
+
+HEADER = 'revision = "{rev}"\ndown_revision = {down!r}\n\n\ndef upgrade():\n'
+BODIES = [
+    '    op.execute("UPDATE users SET active = true")\n',
+    '    op.add_column("users", sa.Column("x", sa.Integer()))\n',
+    '    op.bulk_insert(t, [{"id": 1}])\n',
+    '    conn = op.get_bind()\n    rows = conn.execute(sa.text("SELECT id FROM t")).fetchall()\n',
+    "    op.execute(sql)\n",
+    '    op.execute("CREATE INDEX ix ON users (x)")  # noqa: DG001\n',
+    "    op.execute(\n",  # a syntax error: DG000
+]
+
+
+def write_project(root: Path, count: int) -> list[Path]:
+    """An Alembic project with `count` chained migrations of every kind, plus two heads."""
+    versions = root / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/alembic\n")
+    paths = []
+    down = None
+    for n in range(count):
+        rev = f"r{n:04d}"
+        path = versions / f"{rev}.py"
+        text = "from alembic import op\nimport sqlalchemy as sa\n" + HEADER.format(
+            rev=rev, down=down
+        )
+        path.write_text(text + BODIES[n % len(BODIES)])
+        paths.append(path)
+        down = rev if n % 17 else None  # some roots: DG101 on several heads
+    return paths
+
+
+def report(run: CheckRun) -> list[tuple[str, str, int, int, str, str]]:
+    return [
+        (
+            cf.result.path.name,
+            f.code,
+            f.range.start.line,
+            f.range.start.character,
+            f.message,
+            str(f.severity),
+        )
+        for cf in run.files
+        for f in cf.result.findings
+    ]
+
+
+# ---- parallel_map --------------------------------------------------------------------------
+
+
+@needs_fork
+def test_parallel_map_keeps_order_and_uses_children() -> None:
+    items = list(range(PARALLEL_MIN_ITEMS * 3 + 5))
+    got = parallel_map(lambda x: (x * x, os.getpid()), items, jobs=3)
+    assert [value for value, _ in got] == [x * x for x in items]
+    pids = {pid for _, pid in got}
+    assert os.getpid() in pids and len(pids) == 3  # this process and two children shared it
+
+
+def test_parallel_map_stays_in_process_for_small_inputs() -> None:
+    items = list(range(PARALLEL_MIN_ITEMS - 1))
+    got = parallel_map(lambda x: (x + 1, os.getpid()), items, jobs=4)
+    assert got == [(x + 1, os.getpid()) for x in items]
+
+
+@needs_fork
+def test_a_failing_child_has_its_share_redone_here() -> None:
+    parent = os.getpid()
+
+    def fragile(x: int) -> int:
+        if os.getpid() != parent:
+            raise RuntimeError("child failure")
+        return x * 10
+
+    items = list(range(PARALLEL_MIN_ITEMS * 2))
+    assert parallel_map(fragile, items, jobs=2) == [x * 10 for x in items]
+
+
+@needs_fork
+def test_a_killed_child_has_its_share_redone_here() -> None:
+    parent = os.getpid()
+
+    def dies(x: int) -> int:
+        if os.getpid() != parent:
+            os._exit(9)
+        return -x
+
+    items = list(range(PARALLEL_MIN_ITEMS * 2))
+    assert parallel_map(dies, items, jobs=2) == [-x for x in items]
+
+
+def test_default_jobs_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DDLGUARD_JOBS", "3")
+    assert parallel.default_jobs() == 3
+    monkeypatch.setenv("DDLGUARD_JOBS", "zero")
+    assert parallel.default_jobs() >= 1
+
+
+# ---- check_paths: parallel and serial runs agree -------------------------------------------
+
+
+@needs_fork
+def test_check_paths_in_parallel_equals_serial(tmp_path: Path) -> None:
+    write_project(tmp_path, PARALLEL_MIN_ITEMS * 2 + 3)
+    serial = check_paths([tmp_path], jobs=1)
+    shared = check_paths([tmp_path], jobs=2)
+    assert report(shared) == report(serial)
+    codes = {row[1] for row in report(serial)}
+    assert {"DG000", "DG001", "DG003", "DG005", "DG006"} <= codes  # the corpus exercises the engine
+    assert [cf.result.info for cf in shared.files] == [cf.result.info for cf in serial.files]
+    assert [cf.source for cf in shared.files] == [cf.source for cf in serial.files]
+    # files of one project still share the parent's project and settings objects
+    assert len({id(cf.project) for cf in shared.files}) == 1
+    assert len({id(cf.settings) for cf in shared.files}) == 1
+
+
+# ---- Resolver: the cached resolution equals the plain one ----------------------------------
+
+
+@needs_symlinks
+def test_resolver_matches_safe_resolve_and_is_within(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "m.py").write_text("x = 1\n")
+    (tmp_path / "linkdir").symlink_to(real, target_is_directory=True)
+    (real / "sub" / "alias.py").symlink_to(real / "sub" / "m.py")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    candidates = [
+        real / "sub" / "m.py",
+        tmp_path / "linkdir" / "sub" / "m.py",
+        real / "sub" / "alias.py",
+        tmp_path / "linkdir" / "sub" / "alias.py",
+        real / "sub" / ".." / "sub" / "m.py",
+        tmp_path / "loop",
+        tmp_path / "loop" / "x.py",
+        tmp_path / "missing" / "x.py",
+    ]
+    folders = [real, tmp_path / "linkdir" / "sub", tmp_path / "loop", tmp_path / "missing"]
+    resolver = Resolver()
+    for path in candidates:
+        assert resolver.file(path) == safe_resolve(path), path
+        for folder in folders:
+            assert resolver.within(path, folder) == _is_within(path, folder), (path, folder)
+
+
+def test_is_within_str_is_by_whole_folder_names() -> None:
+    assert is_within_str(os.sep + os.path.join("a", "b", "c"), os.sep + os.path.join("a", "b"))
+    assert is_within_str(os.sep + "a", os.sep + "a")
+    assert not is_within_str(os.sep + os.path.join("a", "bc"), os.sep + os.path.join("a", "b"))
+    assert is_within_str(os.sep + "a", os.sep)
+
+
+@needs_symlinks
+def test_discovery_sees_a_symlinked_folder_inside_the_versions_folder(tmp_path: Path) -> None:
+    """Folders inside a version location are skipped by the second walk, but not their
+    subfolders: a link there may point at migrations of another tree."""
+    write_project(tmp_path / "app", 2)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "loose.py").write_text(HEADER.format(rev="zz", down=None) + "    pass\n")
+    link = tmp_path / "app" / "alembic" / "versions" / "more"
+    link.symlink_to(elsewhere, target_is_directory=True)
+    found = discover([tmp_path / "app"])
+    assert sorted(p.name for p, _ in found.files) == ["loose.py", "r0000.py", "r0001.py"]
+
+
+@needs_symlinks
+def test_settings_of_a_symlinked_file_come_from_its_target(tmp_path: Path) -> None:
+    """The per-folder config cache must not give a linked file its link folder's config."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "ddlguard.toml").write_text('select = ["DG001"]\n')
+    (tmp_path / "b" / "ddlguard.toml").write_text('select = ["DG003"]\n')
+    target = tmp_path / "b" / "m.py"
+    target.write_text("x = 1\n")
+    (tmp_path / "a" / "plain.py").write_text("x = 1\n")
+    (tmp_path / "a" / "link.py").symlink_to(target)
+    cache = SettingsCache()
+    assert cache.for_path(tmp_path / "a" / "plain.py").select == ("DG001",)
+    assert cache.for_path(tmp_path / "a" / "link.py").select == ("DG003",)
+    assert cache.for_path(tmp_path / "a").select == ("DG001",)
+    assert (
+        find_config_file(safe_resolve(tmp_path / "a" / "link.py"))
+        == (tmp_path / "b" / "ddlguard.toml").resolve()
+    )
+
+
+def test_walk_files_skip_files_keeps_subfolders(tmp_path: Path) -> None:
+    (tmp_path / "v" / "inner").mkdir(parents=True)
+    (tmp_path / "v" / "a.py").write_text("")
+    (tmp_path / "v" / "inner" / "b.py").write_text("")
+    walked = walk_files(tmp_path, skip_files=lambda folder: Path(folder).name == "v")
+    assert [p.relative_to(tmp_path).as_posix() for p in walked] == ["v/inner/b.py"]
