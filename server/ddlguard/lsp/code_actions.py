@@ -193,18 +193,7 @@ def resolve(
 def _edit(
     uri: str, version: int | None, edits: list[types.TextEdit], support: ClientSupport
 ) -> types.WorkspaceEdit:
-    if support.document_changes:
-        return types.WorkspaceEdit(
-            document_changes=[
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(
-                        uri=uri, version=version
-                    ),
-                    edits=edits,
-                )
-            ]
-        )
-    return types.WorkspaceEdit(changes={uri: edits})
+    return move.document_edit(uri, version, edits, support.document_changes)
 
 
 def _fix_all(uri: str, good: Good | None, support: ClientSupport) -> types.WorkspaceEdit:

@@ -134,7 +134,13 @@ def migration_edit(
     text: DocText, uri: str, version: int | None, fix_plan: FixPlan, document_changes: bool
 ) -> types.WorkspaceEdit:
     """Only the migration's edits (the fallback, after the scripts were written)."""
-    edits = _text_edits(text, fix_plan)
+    return document_edit(uri, version, _text_edits(text, fix_plan), document_changes)
+
+
+def document_edit(
+    uri: str, version: int | None, edits: list[types.TextEdit], document_changes: bool
+) -> types.WorkspaceEdit:
+    """Edits to one document: versioned `documentChanges` when the client has them, else `changes`."""
     if document_changes:
         return types.WorkspaceEdit(
             document_changes=[
