@@ -2,6 +2,8 @@
 
 Both sides are whole processes started the same way (interpreter start-up, reading every file),
 so the ratio is what a user feels in pre-commit and CI. Run: `python bench/check_bench.py`.
+`--profile` instead profiles one `ddlguard check` of the corpus in this process and prints where
+the time goes, by module and by function (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -34,14 +36,46 @@ def timed(cmd: list[str]) -> float:
     return elapsed
 
 
+def profile(root: Path, top: int) -> None:
+    """cProfile of one check run (serial, so every file's work is in this process)."""
+    import contextlib
+    import cProfile
+    import io
+    import os
+    import pstats
+    from collections import Counter
+
+    os.environ["DDLGUARD_JOBS"] = "1"
+    from ddlguard.cli.main import main as ddlguard_main
+
+    profiler = cProfile.Profile()
+    with contextlib.redirect_stdout(io.StringIO()):
+        profiler.runcall(ddlguard_main, ["check", str(root), "--format", "json", "--exit-zero"])
+    stats = pstats.Stats(profiler)
+    by_module: Counter[str] = Counter()
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        name = filename.split("ddlguard/", 1)[-1] if "ddlguard/" in filename else "(python)"
+        by_module[name] += own
+    total = sum(by_module.values())
+    print(f"own time by module (profiled total {total * 1000:.0f} ms, cProfile inflates calls):")
+    for name, own in by_module.most_common(top):
+        print(f"  {own * 1000:8.1f} ms {100 * own / total:5.1f}%  {name}")
+    stats.sort_stats("cumulative").print_stats(top)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="profile one run instead")
+    parser.add_argument("--top", type=int, default=25, help="rows to print with --profile")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_corpus(root, args.files)
+        if args.profile:
+            profile(root, args.top)
+            return
         versions = root / "alembic" / "versions"
         check = [
             sys.executable,

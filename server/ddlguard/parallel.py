@@ -28,13 +28,37 @@ JOBS_ENV = "DDLGUARD_JOBS"
 
 
 def default_jobs() -> int:
-    """The usable cores (affinity-aware), or `DDLGUARD_JOBS` when it is a positive integer."""
+    """`DDLGUARD_JOBS` when it is a positive integer, else the cores that are free.
+
+    Usable cores (affinity-aware) less those other processes are running on now:
+    on a saturated machine a forked worker only waits for a core, and the run is measured
+    slower than the serial one (docs/performance.md).
+    """
     configured = os.environ.get(JOBS_ENV, "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
     if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
+        cores = max(1, len(os.sched_getaffinity(0)))
+    else:
+        cores = max(1, os.cpu_count() or 1)
+    return max(1, min(cores, cores - busy_cores()))
+
+
+def busy_cores() -> int:
+    """Processes running now besides this one (Linux's /proc/loadavg), else the 1-minute load.
+
+    The instant count follows load that just started or stopped; the average lags a minute.
+    """
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            running = int(fh.read().split()[3].split("/")[0])
+        return max(0, running - 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.getloadavg()[0])
+    except (AttributeError, OSError):  # no load average (Windows)
+        return 0
 
 
 def can_fork() -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import configparser
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,6 +209,8 @@ def _version_dirs(
 
 def read_pyproject_alembic(pyproject: Path) -> Project | None:
     """Alembic 1.16+ can keep its settings in `[tool.alembic]` of pyproject.toml."""
+    import tomllib  # lazily: most runs read no TOML file
+
     try:
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -11,7 +11,6 @@ import difflib
 import functools
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -268,6 +267,8 @@ def find_config_file(start: Path) -> Path | None:
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    import tomllib  # lazily: most runs read no TOML file
+
     try:
         data = tomllib.loads(pyproject.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -283,6 +284,8 @@ def load_settings(config_file: Path) -> Settings:
     pyproject.toml under `[tool.ddlguard]`.
     """
     source = str(config_file)
+    import tomllib  # lazily: most runs read no TOML file
+
     try:
         data = tomllib.loads(config_file.read_text("utf-8"))
     except OSError as exc:
