@@ -7,7 +7,7 @@ import ast
 import pytest
 from ddlguard.fix.model import NotMovable
 from ddlguard.fix.render import render_bulk_insert, render_core
-from ddlguard.fix.scope import Scope, enclosing_function
+from ddlguard.fix.scope import TreeIndex
 
 PRELUDE = """
 import datetime, uuid
@@ -37,8 +37,9 @@ def render(call: str, dialect: str = "postgresql") -> list[str]:
         n for n in ast.walk(tree)
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("execute", "bulk_insert")
     )  # fmt: skip
-    function, _ = enclosing_function(tree, node)
-    scope = Scope(tree, function)
+    index = TreeIndex(tree, PRELUDE.format(call=call))
+    function, _ = index.enclosing(node)
+    scope = index.scope(function)
     if node.func.attr == "bulk_insert":  # type: ignore[union-attr]
         return render_bulk_insert(node, scope, dialect)
     return render_core(node.args[0], scope, dialect)

@@ -46,12 +46,6 @@ def test_a_known_move_lands_in_the_script(newline: str, bom: bool) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="fix/planner: _candidate builds a Scope (fix/scope.py: _assignments, _imports) and "
-    "walks the module (enclosing_function, _call_at) once per finding, so moving n statements "
-    "is O(n x module): 250 -> 2 s, 1,000 -> 23 s, 2,000 -> 87 s",
-    strict=True,
-)
 def test_moving_1000_statements_takes_seconds_not_minutes() -> None:
     body = "\n".join(f'    op.execute("UPDATE t{i} SET a = 1")' for i in range(1000))
     source = (

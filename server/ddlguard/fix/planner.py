@@ -31,11 +31,11 @@ from ddlguard.fix.edits import line_edits
 from ddlguard.fix.model import FixPlan, Moved, NewFile, NotMovable, Skipped
 from ddlguard.fix.naming import migration_slug, script_names
 from ddlguard.fix.render import render_bulk_insert, render_core
-from ddlguard.fix.scope import Scope, enclosing_function
+from ddlguard.fix.scope import NotFound, TreeIndex
 from ddlguard.fix.script import ScriptBlock, render_script
 from ddlguard.fix.sqltext import split_sql
 from ddlguard.model import Applicability, Finding
-from ddlguard.positions import split_lines, utf8_to_codepoints
+from ddlguard.positions import split_lines
 from ddlguard.project import Project
 from ddlguard.settings import Settings
 
@@ -92,9 +92,10 @@ def plan_moves(
         return _unchanged(path, source, [Skipped(f, reason) for f in ordered])
 
     candidates: list[_Candidate] = []
+    index = TreeIndex(tree, text)
     for finding in ordered:
         try:
-            candidate = _candidate(finding, tree, text, dialect)
+            candidate = _candidate(finding, index, dialect)
             stmt_node = lines.get(candidate.line)
             if stmt_node is None:
                 raise NotMovable("the statement shares its line with its function definition")
@@ -211,8 +212,9 @@ def _block(c: _Candidate) -> ScriptBlock:
     return ScriptBlock(tuple(comments), c.statements)
 
 
-def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _Candidate:
+def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
     """Check one finding can move exactly and compute its SQL; raise NotMovable otherwise."""
+    tree, text = index.tree, index.text
     if finding.code not in MOVABLE_CODES:
         raise NotMovable(f"{finding.code} is not a data operation ddlguard moves")
     fix = finding.fix
@@ -222,12 +224,16 @@ def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _
         or not finding.data.get("movable", True)
     ):
         raise NotMovable((fix.reason if fix else None) or "no automatic move is offered for it")
-    source_lines = split_lines(text)
     srange = finding.statement_range or finding.range
-    if _suppressed(finding.code, source_lines, srange.start.line, srange.end.line):
+    if _suppressed(finding.code, index.lines, srange.start.line, srange.end.line):
         raise NotMovable(f"suppressed with # noqa for {finding.code}")
-    call = _call_at(tree, source_lines, finding.range.start.line, finding.range.start.character)
-    function, ancestors = enclosing_function(tree, call)
+    try:
+        call = index.call_at(finding.range.start.line, finding.range.start.character)
+    except NotFound:
+        raise NotMovable(
+            "the call was not found where the finding says (was the file changed?)"
+        ) from None
+    function, ancestors = index.enclosing(call)
     stmt = ancestors[-1] if ancestors else None
     if not isinstance(stmt, ast.Expr) or stmt.value is not call:
         raise NotMovable("the call's result is used, so the statement cannot be removed")
@@ -236,7 +242,7 @@ def _candidate(finding: Finding, tree: ast.Module, text: str, dialect: str) -> _
     if wanted is not None and wanted != phase:
         raise NotMovable(f"the call runs in {wanted}() through a helper; move it by hand")
     kind = finding.data.get("kind")
-    scope = Scope(tree, function)
+    scope = index.scope(function)
     python: str | None = None
     if finding.code == "DG003" or kind == "bulk_insert":
         statements = tuple(render_bulk_insert(call, scope, dialect))
@@ -291,15 +297,6 @@ def _next_kept(c: _Candidate, moved_lines: set[int], text_lines: list[str]) -> s
             return None
         return line if len(line) <= 80 else line[:77] + "..."
     return None
-
-
-def _call_at(tree: ast.Module, lines: list[str], line: int, character: int) -> ast.Call:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.lineno == line:
-            col = utf8_to_codepoints(lines[line - 1], node.col_offset) if line <= len(lines) else -1
-            if col == character:
-                return node
-    raise NotMovable("the call was not found where the finding says (was the file changed?)")
 
 
 def _phase(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from ddlguard.positions import split_lines, utf8_to_codepoints
+
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
@@ -130,22 +132,49 @@ def _walk_block(body: list[ast.stmt]) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def enclosing_function(
-    tree: ast.Module, target: ast.AST
-) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.AST]]:
-    """The innermost function holding `target`, and the chain of ancestors (outermost first)."""
-    path: list[ast.AST] = []
+class NotFound(LookupError):
+    """No call starts at the position a finding gives."""
 
-    def visit(node: ast.AST) -> bool:
-        if node is target:
-            return True
-        for child in ast.iter_child_nodes(node):
+
+class TreeIndex:
+    """One walk of the module shared by every finding of a plan: calls by position, parents,
+    and one `Scope` per function — so "move all" stays linear in the number of findings."""
+
+    def __init__(self, tree: ast.Module, text: str) -> None:
+        self.tree = tree
+        self.text = text
+        self.lines = split_lines(text)
+        self._parents: dict[int, ast.AST] = {}
+        self._calls: dict[tuple[int, int], ast.Call] = {}
+        self._scopes: dict[int, Scope] = {}
+        for node in ast.walk(tree):  # breadth first: the outermost call at a position wins
+            for child in ast.iter_child_nodes(node):
+                self._parents[id(child)] = node
+            if isinstance(node, ast.Call) and node.lineno <= len(self.lines):
+                col = utf8_to_codepoints(self.lines[node.lineno - 1], node.col_offset)
+                self._calls.setdefault((node.lineno, col), node)
+
+    def call_at(self, line: int, character: int) -> ast.Call:
+        call = self._calls.get((line, character))
+        if call is None:
+            raise NotFound(f"no call starts at {line}:{character}")
+        return call
+
+    def enclosing(
+        self, target: ast.AST
+    ) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef | None, list[ast.AST]]:
+        """The innermost function holding `target`, and its ancestors (outermost first)."""
+        path: list[ast.AST] = []
+        node = self._parents.get(id(target))
+        while node is not None:
             path.append(node)
-            if visit(child):
-                return True
-            path.pop()
-        return False
+            node = self._parents.get(id(node))
+        path.reverse()
+        funcs = [n for n in path if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return (funcs[-1] if funcs else None), path
 
-    visit(tree)
-    funcs = [n for n in path if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    return (funcs[-1] if funcs else None), path
+    def scope(self, function: ast.FunctionDef | ast.AsyncFunctionDef | None) -> Scope:
+        key = id(function)
+        if key not in self._scopes:
+            self._scopes[key] = Scope(self.tree, function)
+        return self._scopes[key]
