@@ -23,7 +23,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # below this many files, forking and pickling cost more than they save (docs/performance.md)
-PARALLEL_MIN_ITEMS = 64
+PARALLEL_MIN_ITEMS = 128
 JOBS_ENV = "DDLGUARD_JOBS"
 
 
