@@ -258,7 +258,12 @@ def test_pair_names_share_one_number(tmp_path: Path) -> None:
 def test_a_rollback_moved_later_pairs_with_its_upgrade(tmp_path: Path) -> None:
     (tmp_path / "2026-11-25-s.sql").write_text("the upgrade's data, moved earlier")
     up, down = script_names(
-        tmp_path, datetime.date(2026, 11, 25), "s", upgrade=False, downgrade=True, exists=Path.exists
+        tmp_path,
+        datetime.date(2026, 11, 25),
+        "s",
+        upgrade=False,
+        downgrade=True,
+        exists=Path.exists,
     )
     assert up is None and down is not None
     assert down.name == "2026-11-25-s-rollback.sql"
