@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddlguard.analysis.evaluate import Evaluator, describe, span
+from ddlguard.analysis.evaluate import Evaluator, describe
 from ddlguard.analysis.reach import phases
 from ddlguard.analysis.renderable import why_not_bulk_insert, why_not_core
 from ddlguard.analysis.scope import Index, Scope
@@ -54,6 +54,7 @@ ORM_METHODS = frozenset(
     }
 )
 _INTERESTING = EXEC_METHODS | ORM_METHODS
+_PREFIXES = ("bulk_",)  # session.bulk_save_objects(...), bulk_insert_mappings(...)
 _SQL_KEYWORDS = ("statement", "sqltext", "sql", "object_", "clause", "operation")
 _OWN_KEYWORDS = frozenset({*_SQL_KEYWORDS, "execution_options"})
 
@@ -88,11 +89,11 @@ class _Detector:
     def __init__(self, tree: ast.Module, source: str, dialect: str) -> None:
         self.lines = split_lines(source)
         self.dialect = dialect
-        self.index = Index(tree)
+        self.index = Index(tree, source, methods=_INTERESTING, prefixes=_PREFIXES)
         self.ev = Evaluator(self.index)
         self.phases = phases(self.index)
-        self._by_span: dict[tuple[int, int, int, int], ast.Call] | None = None
         self._loads_by_scope: dict[int, set[str]] = {}
+        self._loads_version = -1
 
     def run(self) -> list[Finding]:
         findings: list[Finding] = []
@@ -112,7 +113,7 @@ class _Detector:
         func = call.func
         if isinstance(func, ast.Attribute):
             method = func.attr
-            if method not in _INTERESTING and not method.startswith("bulk_"):
+            if method not in _INTERESTING and not method.startswith(_PREFIXES):
                 return None  # `sa.Column(...)`, `op.add_column(...)`: nothing to evaluate
             receivers = self.ev.eval(func.value)
             if OP in receivers and method == "bulk_insert":
@@ -121,7 +122,7 @@ class _Detector:
                 return self._executed(call, method)
             if CONN in receivers and method in EXEC_METHODS:
                 return self._executed(call, method)
-            if SESSION in receivers and (method in ORM_METHODS or method.startswith("bulk_")):
+            if SESSION in receivers and (method in ORM_METHODS or method.startswith(_PREFIXES)):
                 return self._orm(call, method)
             if method in EXEC_METHODS and not any(isinstance(r, Api) for r in receivers):
                 # an unknown object executing a SQLAlchemy construct is a connection
@@ -274,7 +275,7 @@ class _Detector:
 
     def _bare(self, name: ast.Name, top: ast.expr) -> bool:
         """A name used as a value, not as the start of `t.c.x` or a call like `sa.column()`."""
-        parent = self.index.parent.get(id(name))
+        parent = self.index.parent_of(name)
         return (
             name is top
             or not isinstance(parent, (ast.Attribute, ast.Call))
@@ -430,9 +431,9 @@ class _Detector:
     # -- how the result is used ------------------------------------------------------------
 
     def _parent(self, node: ast.AST) -> ast.AST | None:
-        parent = self.index.parent.get(id(node))
+        parent = self.index.parent_of(node)
         while isinstance(parent, ast.Await):
-            parent = self.index.parent.get(id(parent))
+            parent = self.index.parent_of(parent)
         return parent
 
     def _standalone(self, call: ast.Call) -> bool:
@@ -445,15 +446,19 @@ class _Detector:
             return False
         if isinstance(parent, (ast.Assign, ast.AnnAssign)):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-            if all(isinstance(t, ast.Name) for t in targets):
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            if len(names) == len(targets):
+                self.index.index_mentions(names)
                 loads = self._loads(self.index.ctx[id(call)].scope)
                 return any(isinstance(t, ast.Name) and t.id in loads for t in targets)
         return True
 
     def _loads(self, scope: Scope) -> set[str]:
         """Names read in the scope or any scope nested in it (closures read it too)."""
-        if not self._loads_by_scope:
-            # once per file: every scope's reads count for it and for all its ancestors
+        if self._loads_version != self.index.version:
+            # once per file (and walk of deferred expressions): every scope's reads count for
+            # it and for all its ancestors
+            self._loads_by_scope, self._loads_version = {}, self.index.version
             for sc in self.index.scopes:
                 self._loads_by_scope.setdefault(sc.id, set())
                 up: Scope | None = sc
@@ -463,9 +468,7 @@ class _Detector:
         return self._loads_by_scope.get(scope.id, set(scope.loads))
 
     def _call_at(self, where: tuple[int, int, int, int]) -> ast.Call | None:
-        if self._by_span is None:
-            self._by_span = {span(c): c for c in self.index.calls}
-        return self._by_span.get(where)
+        return self.index.call_at(where)
 
 
 _LITERAL_CONSTRUCTORS = frozenset(

@@ -94,7 +94,7 @@ class Evaluator:
         return result
 
     def ctx(self, node: ast.AST) -> Ctx | None:
-        return self.index.ctx.get(id(node))
+        return self.index.ctx_of(node)
 
     def name_values(self, name: str, ctx: Ctx, pos: tuple[int, int]) -> Values:
         bindings = self.index.reaching(ctx.scope, name, pos, ctx.chain)
