@@ -287,3 +287,20 @@ def test_small_files_are_walked_at_once() -> None:
     assert len(source) < scope.DEFER_FROM
     index = scope.Index(ast.parse(source), source, methods=_INTERESTING, prefixes=_PREFIXES)
     assert index._deferred == []
+
+
+def test_many_assigned_results_and_core_constructs() -> None:
+    """Past `MENTION_SEARCHES` searches everything is walked; Core nodes are found as their
+    statements are walked one by one. Both paths must still agree with the full walk."""
+    reads = "".join(
+        f'op.create_table("x{i}", sa.Column("id", sa.Integer()))\n'
+        f'rows{i} = conn.execute(sa.text("SELECT id FROM t{i}"))\n'
+        for i in range(scope.MENTION_SEARCHES + 4)
+    )
+    source = migration("conn = op.get_bind()\n" + reads + "print(rows2)\nprint(rows11)\n")
+    assert codes(same_both_ways(source)) == ["DG005", "DG005"]
+    core = "".join(f"s{i} = t.update().values(a={i})\nop.execute(s{i})\n" for i in range(20))
+    source = migration(core, 't = sa.table("t", sa.column("a"))\n')
+    result = same_both_ways(source)
+    assert codes(result) == ["DG002"] * 20
+    assert all(f.data["movable"] for f in result.findings)

@@ -22,6 +22,8 @@ Chain = tuple[tuple[int, str], ...]
 # Below this many characters the text pre-check costs more than the walk it saves (measured
 # on the benchmark corpus: even at ~1,000 characters, 50 vs 57 µs per file).
 DEFER_FROM = 1000
+# `index_mentions` searches the text this many times at most, then walks everything left.
+MENTION_SEARCHES = 8
 END: Pos = (1 << 30, 0)
 START: Pos = (0, 0)
 
@@ -89,6 +91,10 @@ class Ctx:
 _Root = tuple[ast.expr, Scope, ast.stmt | None, Chain, ast.AST, bool]
 
 
+def _span(node: ast.expr) -> tuple[int, int, int, int]:
+    return (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+
+
 class Index:
     """Scopes, bindings, parents and the calls of a module.
 
@@ -128,7 +134,9 @@ class Index:
         self._deferred_left = 0
         self._all_calls: list[ast.Call] = []
         self._by_span: dict[tuple[int, int, int, int], ast.Call] = {}
-        self._by_span_version = -1
+        self._by_span_count = 0
+        self._mentioned: set[str] = set()
+        self._mention_searches = 0
         self._body(tree.body, self.module, ())
         self._walk_pending(source)
         self.calls.sort(key=lambda c: (c.lineno, c.col_offset))
@@ -212,20 +220,33 @@ class Index:
         return found
 
     def _calls_by_span(self) -> dict[tuple[int, int, int, int], ast.Call]:
-        if self._by_span_version != self.version:
-            ordered = sorted(self._all_calls, key=lambda c: (c.lineno, c.col_offset))
-            self._by_span = {
-                (c.lineno, c.col_offset, c.end_lineno or c.lineno, c.end_col_offset or 0): c
-                for c in ordered
-            }
-            self._by_span_version = self.version
-        return self._by_span
+        """Every walked call by its extent, extended as deferred values are walked (a rebuild
+        per lookup would make many Core constructs quadratic)."""
+        calls, by_span = self._all_calls, self._by_span
+        for call in calls[self._by_span_count :]:
+            if by_span.setdefault(_span(call), call) is not call:
+                # two calls with one extent (positions that lie): the last in source order wins
+                ordered = sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+                self._by_span = by_span = {_span(c): c for c in ordered}
+                break
+        self._by_span_count = len(calls)
+        return by_span
 
     def index_mentions(self, names: Iterable[str]) -> None:
-        """Walk the deferred expressions that may read one of `names` (exact `Scope.loads`)."""
-        if not self._deferred_left:
+        """Walk the deferred values that may read one of `names` (exact `Scope.loads`).
+
+        A name is looked for once (what still waits does not mention it); after a few
+        searches everything is walked, so a file full of assignments stays linear.
+        """
+        todo = [name for name in names if name not in self._mentioned]
+        if not self._deferred_left or not todo:
             return
-        hot = hot_lines(self._text, words=names, always=False)
+        self._mentioned.update(todo)
+        self._mention_searches += 1
+        if self._mention_searches > MENTION_SEARCHES:
+            self._walk_all_deferred()
+            return
+        hot = hot_lines(self._text, words=todo, always=False)
         for i, root in enumerate(self._deferred):
             if root is not None:
                 node = root[0]
