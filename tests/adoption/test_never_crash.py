@@ -35,7 +35,7 @@ def test_analyze_sql_script_never_raises(text: str) -> None:
     lines = split_lines(text.removeprefix("\ufeff"))
     for finding in result.findings:
         start, end = finding.range.start, finding.range.end
-        assert 1 <= start.line <= end.line <= len(lines)
+        assert start.line >= 1 and start.line <= end.line <= len(lines)
         assert 0 <= start.character <= len(lines[start.line - 1])
         assert 0 <= end.character <= len(lines[end.line - 1])
 

@@ -35,7 +35,7 @@ def test_json_columns_point_at_the_call(
             continue
         lines = split_lines(texts[f["path"]])
         start, end = f["line"] - 1, f["end_line"] - 1
-        assert 1 <= f["column"] <= len(lines[start]) + 1
+        assert f["column"] >= 1 and f["column"] <= len(lines[start]) + 1
         if start == end:
             text = lines[start][f["column"] - 1 : f["end_column"] - 1]
         else:
