@@ -66,7 +66,9 @@ def codepoint_slice(lines: list[str], rng: Range) -> str:
 def check_range_inside(lines: list[str], rng: Range, what: str) -> None:
     assert rng.start <= rng.end, f"{what}: start after end: {rng}"
     for pos in (rng.start, rng.end):
-        assert pos.line >= 1 and pos.line <= len(lines), f"{what}: line {pos.line} outside 1..{len(lines)}"
+        assert pos.line >= 1 and pos.line <= len(lines), (
+            f"{what}: line {pos.line} outside 1..{len(lines)}"
+        )
         width = len(lines[pos.line - 1])
         assert 0 <= pos.character <= width, (
             f"{what}: column {pos.character} outside line {pos.line} of width {width}"
