@@ -16,13 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from ddlguard.model import FileResult, Finding, Range
-from ddlguard.paths import safe_resolve as real_path
+from ddlguard.paths import safe_resolve
 from ddlguard.project import (
     ConfigError,
     Project,
     find_projects,
-    read_alembic_ini,
-    read_pyproject_alembic,
+    projects_in_folder,
     walk_files,
 )
 from ddlguard.runner import CheckedFile, CheckRun, read_source
@@ -145,35 +144,30 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
             continue
         for script in walk_files(folder, (".sql",)):
             if any(
-                top.is_dir() and real_path(script).is_relative_to(top.resolve()) for top in paths
+                top.is_dir() and safe_resolve(script).is_relative_to(top.resolve()) for top in paths
             ):
                 targets.setdefault(
-                    real_path(script), (_display_like(script, paths), project, settings)
+                    safe_resolve(script), (_display_like(script, paths), project, settings)
                 )
     for script in explicit:
-        owner = _owner(script, [p for p, _ in projects.values()])
+        owner = owner_of_script(script, [p for p, _ in projects.values()])
         if owner is not None:
             project = owner[0]
             settings = projects.get(project.root.resolve(), (project, settings_for(script)))[1]
-            targets.setdefault(real_path(script), (script, project, settings))
+            targets.setdefault(safe_resolve(script), (script, project, settings))
 
     checked = [_check_script(*targets[key]) for key in sorted(targets)]
     return [cf for cf in checked if cf.result.findings or cf.result.error]
 
 
-def _owner(script: Path, known: list[Project]) -> tuple[Project, Path] | None:
-    """The project whose scripts dir holds `script`: a known one, else an Alembic config above it."""
-    resolved = real_path(script)
+def owner_of_script(script: Path, known: Sequence[Project] = ()) -> tuple[Project, Path] | None:
+    """The project whose scripts folder holds `script`, and that folder: one of `known`, else
+    one configured in a folder above the script (a data script is never in a versions folder,
+    so `project_for_file` cannot find it)."""
+    resolved = safe_resolve(script)
     candidates = list(known)
     for folder in resolved.parents:
-        ini = folder / "alembic.ini"
-        if ini.is_file():
-            candidates.append(read_alembic_ini(ini))
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            project = read_pyproject_alembic(pyproject)
-            if project is not None:
-                candidates.append(project)
+        candidates.extend(projects_in_folder(folder))
     for project in candidates:
         target = _scripts_dir(project, settings_for(script))
         if target is not None and resolved.is_relative_to(target):
@@ -186,7 +180,7 @@ def _display_like(found: Path, paths: Sequence[Path]) -> Path:
     for top in paths:
         if top.is_dir() and not top.is_absolute():
             try:
-                return top / real_path(found).relative_to(top.resolve())
+                return top / safe_resolve(found).relative_to(top.resolve())
             except ValueError:
                 continue
     return found

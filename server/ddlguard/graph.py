@@ -25,14 +25,12 @@ from ddlguard.project import Project, looks_like_migration_text, walk_files
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
-real_path = safe_resolve  # kept for the modules that import it from here
-
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
 
 def read_info(path: Path) -> MigrationInfo | None:
     """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable."""
-    key = path if path.is_absolute() else real_path(path)
+    key = path if path.is_absolute() else safe_resolve(path)
     try:
         st = key.stat()
     except OSError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,6 +305,25 @@ def _is_alembic_ini(path: Path) -> bool:
     return "[alembic]" in head and "script_location" in head
 
 
+def projects_in_folder(folder: Path) -> list[Project]:
+    """The Alembic projects configured in one folder: each section of its ini files, then
+    `[tool.alembic]` in its pyproject.toml."""
+    found: list[Project] = []
+    try:
+        inis = sorted(folder.glob("*.ini"))
+    except OSError:
+        inis = []
+    for ini in inis:
+        if ini.name == "alembic.ini" or _is_alembic_ini(ini):
+            found.extend(read_alembic_projects(ini))
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        p = read_pyproject_alembic(pyproject)
+        if p is not None:
+            found.append(p)
+    return found
+
+
 class _ProjectLookup:
     """`project_for_file` with the alembic.ini / pyproject reads of each folder done once per run."""
 
@@ -316,20 +335,7 @@ class _ProjectLookup:
 
     def _projects_in(self, folder: Path) -> list[Project]:
         if folder not in self._folder:
-            found: list[Project] = []
-            try:
-                inis = sorted(folder.glob("*.ini"))
-            except OSError:
-                inis = []
-            for ini in inis:
-                if ini.name == "alembic.ini" or _is_alembic_ini(ini):
-                    found.extend(read_alembic_projects(ini))
-            pyproject = folder / "pyproject.toml"
-            if pyproject.is_file():
-                p = read_pyproject_alembic(pyproject)
-                if p is not None:
-                    found.append(p)
-            self._folder[folder] = found
+            self._folder[folder] = projects_in_folder(folder)
         return self._folder[folder]
 
     def configured(self, path: Path) -> Project | None:
@@ -445,11 +451,3 @@ def _quick_is_migration(path: Path) -> bool:
     except OSError:
         return False
     return looks_like_migration_text(head.decode("utf-8", errors="replace"))
-
-
-def iter_python_files(paths: Iterable[Path]) -> Iterator[Path]:
-    for p in paths:
-        if p.is_dir():
-            yield from walk_files(p)
-        elif p.suffix == ".py":
-            yield p

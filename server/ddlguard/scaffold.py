@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ddlguard.graph import read_info, real_path
+from ddlguard.graph import read_info
 from ddlguard.hygiene import checklist_span
+from ddlguard.paths import safe_resolve
 from ddlguard.project import (
     ConfigError,
     Project,
@@ -138,7 +139,7 @@ def write(planned: Planned, *, force: bool, root: Path) -> Outcome:
     A target outside `root` (the project root), directly or through a symlink, is refused.
     """
     path = planned.path
-    if not real_path(path).is_relative_to(real_path(root)):
+    if not safe_resolve(path).is_relative_to(safe_resolve(root)):
         return Outcome(path, "refused", planned.what)
     if path.exists():
         try:

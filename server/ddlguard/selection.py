@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ddlguard.graph import project_key, read_info, real_path, revision_files
+from ddlguard.graph import project_key, read_info, revision_files
 from ddlguard.model import MigrationInfo
+from ddlguard.paths import safe_resolve
 from ddlguard.project import ConfigError, Discovery, Project
 from ddlguard.runner import SettingsCache
 from ddlguard.settings import Settings
@@ -90,7 +91,7 @@ def is_selected(
     rev = since_revision or settings.since_revision
     base = diff_base or settings.diff_base
     if rev is not None:
-        where = real_path(path)
+        where = safe_resolve(path)
         after = _descendants(rev, _project_infos(project, [where.parent], extra={where: info}))
         if after is None:
             raise ConfigError(f"since-revision {rev!r} is not a revision of this project")
@@ -128,7 +129,7 @@ def _project_infos(
 
 
 def _after(rev: str, project: Project, found: Discovery) -> set[str] | None:
-    loose = sorted({real_path(p).parent for p, q in found.files if q is project})
+    loose = sorted({safe_resolve(p).parent for p, q in found.files if q is project})
     return _descendants(rev, _project_infos(project, loose))
 
 
@@ -199,10 +200,10 @@ def changed_files(base: str, cwd: Path) -> frozenset[Path]:
             message = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise ConfigError(f"git failed: {message[0] if message else done.returncode}")
     names = (diff.stdout + untracked.stdout).decode("utf-8", "surrogateescape").split("\0")
-    changed = frozenset(real_path(root / name) for name in names if name)
+    changed = frozenset(safe_resolve(root / name) for name in names if name)
     _GIT_CACHE[key] = _GitAnswer(time.monotonic(), changed)
     return changed
 
 
 def _changed(path: Path, base: str, cwd: Path) -> bool:
-    return real_path(path) in changed_files(base, cwd)
+    return safe_resolve(path) in changed_files(base, cwd)

@@ -15,6 +15,7 @@ import inspect
 import itertools
 import textwrap
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from ddlguard.analysis.scope import Binding, Ctx, Index, Scope
 from ddlguard.analysis.values import (
@@ -79,7 +80,12 @@ class Evaluator:
     # -- entry points ----------------------------------------------------------------------
 
     def eval(self, node: ast.expr) -> Values:
-        key = id(node)
+        return self._memoized(id(node), self._eval, node)
+
+    def _memoized(
+        self, key: int, compute: Callable[..., list[Value] | tuple[Value, ...]], *args: Any
+    ) -> Values:
+        """`compute(*args)` once per key; a key met again while being computed is recursive."""
         cached = self._memo.get(key)
         if cached is not None:
             return cached
@@ -87,7 +93,7 @@ class Evaluator:
             return (Unknown("defined recursively"),)
         self._active.add(key)
         try:
-            result = limit(self._eval(node))
+            result = limit(compute(*args))
         finally:
             self._active.discard(key)
         self._memo[key] = result
@@ -394,19 +400,7 @@ class Evaluator:
     # -- names -----------------------------------------------------------------------------
 
     def _binding(self, b: Binding, name: str, scope: Scope) -> Values:
-        key = id(b)
-        cached = self._memo.get(key)
-        if cached is not None:
-            return cached
-        if key in self._active:
-            return (Unknown("defined recursively"),)
-        self._active.add(key)
-        try:
-            result = limit(self._binding_values(b, name, scope))
-        finally:
-            self._active.discard(key)
-        self._memo[key] = result
-        return result
+        return self._memoized(id(b), self._binding_values, b, name, scope)
 
     def _binding_values(self, b: Binding, name: str, scope: Scope) -> list[Value]:
         if b.kind == "import":

@@ -11,9 +11,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddlguard.project import ConfigError, Project, project_for_file, read_alembic_ini
+from ddlguard.data_scripts import owner_of_script
+from ddlguard.project import Project, project_for_file
 from ddlguard.runner import SettingsCache
-from ddlguard.settings import ConfigProblem, Settings, settings_for
+from ddlguard.settings import ConfigProblem, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,27 +28,9 @@ class FileContext:
 
 
 def project_for_script(path: Path) -> Project | None:
-    """The Alembic project whose scripts folder holds a `.sql` file (`project_for_file` looks
-    for version folders, which a data script is never in)."""
-    resolved = path.resolve()
-    for folder in resolved.parents:
-        for ini in sorted(folder.glob("*.ini")):
-            try:
-                is_alembic = (
-                    ini.name == "alembic.ini" or "[alembic]" in ini.read_text("utf-8")[:4096]
-                )
-            except (OSError, UnicodeDecodeError):
-                continue
-            if not is_alembic:
-                continue
-            project = read_alembic_ini(ini)
-            settings = settings_for(ini)
-            try:
-                resolved.relative_to(project.scripts_dir(settings.scripts_dir))
-            except (ConfigError, ValueError):
-                continue
-            return project
-    return None
+    """The Alembic project whose scripts folder holds a `.sql` file."""
+    owner = owner_of_script(path)
+    return owner[0] if owner else None
 
 
 class ContextCache:
