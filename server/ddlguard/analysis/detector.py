@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ddlguard.analysis.evaluate import Evaluator, describe
+from ddlguard.analysis.prescan import mentions
 from ddlguard.analysis.reach import phases
 from ddlguard.analysis.renderable import why_not_bulk_insert, why_not_core
 from ddlguard.analysis.scope import Index, Scope
@@ -69,7 +70,14 @@ SEVERAL_CALLERS = "its function is called from several places"
 
 
 def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> list[Finding]:
-    """The data-operation findings of one parsed migration, in source order."""
+    """The data-operation findings of one parsed migration, in source order.
+
+    Every finding is on a call of one of `_INTERESTING`'s methods (or a `bulk_*` one), or of a
+    name imported as `alembic.op.execute`/`bulk_insert`, whose import spells the word too: a
+    file that never spells one of them has none, and most migrations only change the schema.
+    """
+    if not mentions(source, _INTERESTING, _PREFIXES):
+        return []
     return _Detector(tree, source, dialect).run()
 
 

@@ -37,27 +37,55 @@ def module_assignments(tree: ast.Module) -> dict[str, tuple[ast.expr, int]]:
     return found
 
 
+def docstring_message(tree: ast.Module) -> str | None:
+    """The first line of the module docstring, as Alembic writes the revision message.
+
+    Exactly `ast.get_docstring(tree, clean=True)`'s first line, stripped: `inspect.cleandoc`
+    expands tabs and removes only whitespace, which the strip removes anyway, so the line is
+    read from the raw text (cleaning a whole docstring per file cost more than the rest of
+    this module).
+    """
+    first = tree.body[0] if tree.body else None
+    if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)):
+        return None
+    text = first.value.value
+    if not isinstance(text, str):
+        return None
+    text = text.expandtabs().strip()
+    return text.splitlines()[0].strip() if text else None
+
+
 def read_migration_info(tree: ast.Module) -> MigrationInfo:
-    assigns = module_assignments(tree)
-    funcs = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    assigns: dict[str, tuple[ast.expr, int]] = {}
+    has_upgrade = has_downgrade = False
+    for stmt in tree.body:  # module_assignments and the functions, in one pass
+        if isinstance(stmt, ast.Assign):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    assigns[target.id] = (stmt.value, stmt.lineno)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            has_upgrade = has_upgrade or stmt.name == "upgrade"
+            has_downgrade = has_downgrade or stmt.name == "downgrade"
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+            assigns[stmt.target.id] = (stmt.value, stmt.lineno)
 
     def strings(name: str) -> tuple[str, ...]:
         value = assigns.get(name)
         return (_strings(value[0]) or ()) if value else ()
 
     rev = strings("revision")
-    doc = ast.get_docstring(tree, clean=True)
-    message = doc.strip().splitlines()[0].strip() if doc and doc.strip() else None
+    revision_at = assigns.get("revision")
+    down_at = assigns.get("down_revision")
     return MigrationInfo(
         revision=rev[0] if rev else None,
         down_revisions=strings("down_revision"),
         branch_labels=strings("branch_labels"),
         depends_on=strings("depends_on"),
-        message=message,
-        has_upgrade="upgrade" in funcs,
-        has_downgrade="downgrade" in funcs,
-        revision_line=assigns["revision"][1] if "revision" in assigns else None,
-        down_revision_line=assigns["down_revision"][1] if "down_revision" in assigns else None,
+        message=docstring_message(tree),
+        has_upgrade=has_upgrade,
+        has_downgrade=has_downgrade,
+        revision_line=revision_at[1] if revision_at else None,
+        down_revision_line=down_at[1] if down_at else None,
     )
 
 

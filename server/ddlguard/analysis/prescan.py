@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -55,6 +56,24 @@ def _callee(name: str) -> re.Pattern[str]:
     """`name(`, also across blanks, comments, line continuations and closing parentheses
     (`(name)(...)` calls `name` too)."""
     return re.compile(re.escape(name) + r"(?:\s|\\|\)|#[^\n]*)*\(")
+
+
+def mentions(text: str, words: frozenset[str], prefixes: tuple[str, ...] = ()) -> bool:
+    """Does `text` hold one of `words` as a whole identifier, or an identifier starting with
+    one of `prefixes`, anywhere (code, strings or comments)?
+
+    A file where this is false cannot name the method or function such a word is, so a check
+    that only looks at those calls can skip the file. Identifiers are compared as Python reads
+    them: non-ASCII text is NFKC-normalised first (PEP 3131), so a fullwidth `execute` counts.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    for pattern in [*_words(words), *map(_prefix, prefixes)]:
+        for m in pattern.finditer(text):
+            start = m.start()
+            if not (start and text[start - 1] in _WORD_CHARS):
+                return True
+    return False
 
 
 def normalise(source: str) -> str:
