@@ -15,7 +15,7 @@ import pytest
 from ddlguard import parallel
 from ddlguard.parallel import PARALLEL_MIN_ITEMS, parallel_map
 from ddlguard.paths import Resolver, is_within_str, safe_resolve
-from ddlguard.project import _is_within, discover, walk_files
+from ddlguard.project import _is_within, _relative_like, discover, walk_files
 from ddlguard.runner import CheckRun, SettingsCache, check_paths
 from ddlguard.settings import find_config_file
 
@@ -229,3 +229,78 @@ def test_walk_files_skip_files_keeps_subfolders(tmp_path: Path) -> None:
     (tmp_path / "v" / "inner" / "b.py").write_text("")
     walked = walk_files(tmp_path, skip_files=lambda folder: Path(folder).name == "v")
     assert [p.relative_to(tmp_path).as_posix() for p in walked] == ["v/inner/b.py"]
+
+
+# ---- walking folders: scandir with symlink flags equals the os.walk it replaced ------------
+
+
+def reference_walk(top: Path, suffixes: tuple[str, ...] = (".py",)) -> list[Path]:
+    """`walk_files` as it was written on `os.walk` (before `walk_folders`)."""
+    from ddlguard.project import SKIP_DIRS
+
+    out: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(top, followlinks=True):
+        try:
+            st = os.stat(folder)
+        except OSError:
+            dirs[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            dirs[:] = []
+            continue
+        seen.add(key)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        out.extend(Path(folder) / name for name in sorted(files) if name.endswith(suffixes))
+    return out
+
+
+def hostile_tree(root: Path) -> None:
+    """Nested folders, skipped folders, symlinked folders and files, a loop, odd names."""
+    for folder in ("a/b/c", "a/node_modules/x", "pkg.egg-info", "z", "a/b2"):
+        (root / folder).mkdir(parents=True)
+    for name in ("a/m.py", "a/b/n.py", "a/b/c/o.py", "a/node_modules/x/p.py", "pkg.egg-info/q.py",
+                 "z/.py", "z/__init__.py", "z/.#lock.py", "z/r.pyc", "a/b2/s.py"):  # fmt: skip
+        (root / name).write_text("x = 1\n")
+    if sys.platform != "win32":
+        (root / "z" / "to_b").symlink_to(root / "a" / "b", target_is_directory=True)
+        (root / "z" / "loop").symlink_to(root / "z", target_is_directory=True)
+        (root / "z" / "link.py").symlink_to(root / "a" / "m.py")
+        (root / "z" / "dangling.py").symlink_to(root / "nowhere.py")
+
+
+def test_walk_files_equals_the_os_walk_it_replaced(tmp_path: Path) -> None:
+    hostile_tree(tmp_path)
+    for top in (tmp_path, tmp_path / "z", tmp_path / "a"):
+        assert list(walk_files(top)) == reference_walk(top), top
+        assert list(walk_files(top, (".py", ".pyc"))) == reference_walk(top, (".py", ".pyc"))
+
+
+@needs_symlinks
+def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> None:
+    """Discovery decides per folder (and takes symlinks from scandir); the answers must be
+    those of the per-file rules, and the run's resolver must have learnt the real paths."""
+    write_project(tmp_path, 3)
+    versions = tmp_path / "alembic" / "versions"
+    hostile_tree(versions / "more")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "far.py").write_text(HEADER.format(rev="far", down=None) + "    pass\n")
+    (versions / "out").symlink_to(outside, target_is_directory=True)
+    (versions / "ln.py").symlink_to(versions / "r0000.py")
+    for top in (tmp_path, Path(os.path.relpath(tmp_path))):
+        resolver = Resolver()
+        found = discover([top], resolver=resolver)
+        project = found.projects[0]
+        expected: list[Path] = []  # the per-file rules, in walk order, each real file once
+        for f in reference_walk(project.version_dirs[0]):
+            if project.contains_version_file(f) and safe_resolve(f) not in {
+                safe_resolve(e) for e in expected
+            }:
+                expected.append(_relative_like(f, top))
+        got = [p for p, _ in found.files]
+        assert got[: len(expected)] == expected
+        assert all(owner is project for _, owner in found.files[: len(expected)])
+        for path in got:
+            assert resolver.file(path) == Resolver().file(path) == safe_resolve(path), path

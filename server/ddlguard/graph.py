@@ -21,7 +21,7 @@ from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
-from ddlguard.project import Project, looks_like_migration_text, walk_files
+from ddlguard.project import Project, is_revision_name, looks_like_migration_text, walk_folders
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
@@ -103,7 +103,8 @@ def build_graph(
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
-    loose = sorted({key.parent for key in seen})
+    # only a project without version locations looks beside its checked files
+    loose = [] if project is not None and project.version_dirs else sorted({k.parent for k in seen})
     for path in revision_files(project, loose, resolver=resolver):  # absolute: resolved folders
         if path in seen:
             continue
@@ -126,12 +127,13 @@ def revision_files(
     if project.version_dirs:
         resolver = resolver or Resolver()
         for vdir in project.version_dirs:
-            if vdir.is_dir():
-                yield from (
-                    f
-                    for f in walk_files(vdir)
-                    if project.contains_version_file(f, resolver=resolver)
-                )
+            if not vdir.is_dir():
+                continue
+            for walked, files in walk_folders(vdir):
+                # `contains_version_file`, decided once per folder
+                if any(resolver.folder_within(walked, d) for d in project.version_dirs):
+                    base = Path(walked)
+                    yield from (base / name for name, _ in files if is_revision_name(name))
         return
     for folder in loose:
         try:
@@ -155,8 +157,13 @@ def _looks_like_migration_file(path: Path) -> bool:
     return looks_like_migration_text(head)
 
 
-def check_graph(files: list[CheckedFile]) -> dict[Path, list[Finding]]:
-    """DG101-DG104 for every project among `files`, keyed by each checked file's `result.path`."""
+def check_graph(
+    files: list[CheckedFile], *, resolver: Resolver | None = None
+) -> dict[Path, list[Finding]]:
+    """DG101-DG104 for every project among `files`, keyed by each checked file's `result.path`.
+
+    A run passes its own `resolver`, which already knows the real path of every file it found.
+    """
     groups: dict[tuple[str, ...], list[CheckedFile]] = {}
     keys: dict[int, tuple[str, ...]] = {}  # by id(project): files often share one object
     for cf in files:
@@ -166,7 +173,7 @@ def check_graph(files: list[CheckedFile]) -> dict[Path, list[Finding]]:
                 key = keys[id(cf.project)] = project_key(cf.project)
             groups.setdefault(key, []).append(cf)
     out: dict[Path, list[Finding]] = {}
-    resolver = Resolver()
+    resolver = resolver or Resolver()
     for members in groups.values():
         graph = build_graph(members, members[0].project, resolver=resolver)
         for cf, findings in graph_findings(graph):

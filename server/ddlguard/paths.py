@@ -32,14 +32,20 @@ class Resolver:
     A check of 1,000 files in one versions folder used to resolve each file's path several
     times (`realpath` stats every component): ~14,000 calls, a third of the run. A file's
     real path is its folder's real path joined with its name, unless the file itself is a
-    symlink (one `lstat`). Meant to live for one run: a folder's symlinks may change later.
+    symlink (one `lstat`). Answers are remembered per file and per (folder, folder) pair, so
+    discovery, the revision graph and the report share the work of one run. Meant to live
+    for one run: a folder's symlinks may change later.
     """
 
-    __slots__ = ("_folders",)
+    __slots__ = ("_files", "_folders", "_within")
 
     def __init__(self) -> None:
         # folder as given -> (real path or None when resolving fails, `safe_resolve` form)
         self._folders: dict[str, tuple[str | None, str]] = {}
+        # (a file's folder as given, a folder as given) -> is the first inside the second
+        self._within: dict[tuple[str, str], bool] = {}
+        # file as given -> `safe_resolve` form
+        self._files: dict[str, Path] = {}
 
     def _lookup(self, folder: str | Path) -> tuple[str | None, str]:
         key = os.fspath(folder)
@@ -63,20 +69,31 @@ class Resolver:
     def within(self, path: Path, folder: Path) -> bool:
         """`project._is_within`: `path`'s folder (its own symlink not followed) is in `folder`."""
         name = path.name
-        real_folder = self.strict_folder(folder)
-        if real_folder is None:
-            return False
         if name in ("", ".", ".."):
+            real_folder = self.strict_folder(folder)
+            if real_folder is None:
+                return False
             try:
                 where = str(path.parent.resolve().joinpath(name))
             except (OSError, RuntimeError):
                 return False
-        else:
-            parent = self.strict_folder(os.path.dirname(path) or ".")
-            if parent is None:
-                return False
-            where = os.path.join(parent, name)
-        return is_within_str(where, real_folder)
+            return is_within_str(where, real_folder)
+        # `parent/name` is inside `folder` exactly when `parent` is: a name holds no separator
+        return self.folder_within(os.path.dirname(path) or ".", folder)
+
+    def folder_within(self, parent: str | Path, folder: str | Path) -> bool:
+        """Are the files of folder `parent` (as given) inside `folder`? Both resolved, cached."""
+        key = (os.fspath(parent), os.fspath(folder))
+        known = self._within.get(key)
+        if known is None:
+            real_folder = self.strict_folder(folder)
+            real_parent = self.strict_folder(parent)
+            known = self._within[key] = (
+                real_folder is not None
+                and real_parent is not None
+                and is_within_str(real_parent, real_folder)
+            )
+        return known
 
     def in_folder(self, path: Path) -> str:
         """`path.parent.resolve() / path.name`: where the file sits, its own symlink not followed."""
@@ -86,8 +103,15 @@ class Resolver:
         return os.path.join(self.folder(os.path.dirname(path) or "."), name)
 
     def file(self, path: Path) -> Path:
-        """Exactly `safe_resolve(path)`, with the folder part cached."""
-        joined = self.in_folder(path)
-        if os.path.islink(joined):
-            return safe_resolve(path)
-        return Path(joined)
+        """Exactly `safe_resolve(path)`, with the folder part cached, remembered per path."""
+        key = os.fspath(path)
+        known = self._files.get(key)
+        if known is None:
+            joined = self.in_folder(path)
+            known = safe_resolve(path) if os.path.islink(joined) else Path(joined)
+            self._files[key] = known
+        return known
+
+    def remember(self, path: Path, resolved: Path) -> None:
+        """Record `file(path)` computed by the caller (discovery knows symlinks from scandir)."""
+        self._files[os.fspath(path)] = resolved

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ddlguard.paths import Resolver, is_within_str
+from ddlguard.paths import Resolver, is_within_str, safe_resolve
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
@@ -47,7 +47,7 @@ class Project:
 
         A run over many files passes its `resolver`, so each folder is resolved once.
         """
-        if path.suffix != ".py" or _NOT_A_REVISION.match(path.name):
+        if not is_revision_name(path.name):
             return False
         if resolver is not None:
             return any(resolver.within(path, d) for d in self.version_dirs)
@@ -237,37 +237,66 @@ def read_pyproject_alembic(pyproject: Path) -> Project | None:
     return project
 
 
+def walk_folders(
+    top: Path,
+    suffixes: tuple[str, ...] = (".py",),
+    *,
+    skip_files: Callable[[str], bool] | None = None,
+) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+    """Each folder under `top` (as walked) with its files ending in one of `suffixes`, sorted
+    by name, each with whether it is a symlink (free from `scandir`, no `lstat` per file).
+
+    Folders are visited in `os.walk` order (top-down, subfolders sorted), skipping tool and
+    environment folders. Symlinked folders are followed, but each real folder is visited once,
+    so symlink loops end. Unreadable folders are skipped (as `os.walk` does), never fatal.
+    The files of a folder for which `skip_files` (given the folder as walked) is true are not
+    listed; its subfolders still are (one may be a symlink to somewhere else).
+    """
+    seen: set[tuple[int, int]] = set()
+    todo = [os.fspath(top)]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+            st = os.stat(folder)
+        except OSError:
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue
+        seen.add(key)
+        dirs: list[str] = []
+        files: list[tuple[str, bool]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            name = entry.name
+            if is_dir:
+                if name not in SKIP_DIRS and not name.endswith(".egg-info"):
+                    dirs.append(name)
+            elif name.endswith(suffixes):
+                files.append((name, entry.is_symlink()))
+        todo.extend(os.path.join(folder, d) for d in sorted(dirs, reverse=True))
+        if skip_files is not None and skip_files(folder):
+            continue
+        files.sort()
+        yield folder, files
+
+
 def walk_files(
     top: Path,
     suffixes: tuple[str, ...] = (".py",),
     *,
     skip_files: Callable[[str], bool] | None = None,
 ) -> Iterator[Path]:
-    """Files under `top`, sorted, skipping tool and environment folders.
-
-    Follows symlinked folders but visits each real folder once, so symlink loops end.
-    Unreadable folders are skipped (os.walk's default), never fatal. The files of a folder
-    for which `skip_files` (given the folder as walked) is true are not listed; its
-    subfolders still are (one may be a symlink to somewhere else).
-    """
-    seen: set[tuple[int, int]] = set()
-    for folder, dirs, files in os.walk(top, followlinks=True):
-        try:
-            st = os.stat(folder)
-        except OSError:
-            dirs[:] = []
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            dirs[:] = []
-            continue
-        seen.add(key)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        if skip_files is not None and skip_files(folder):
-            continue
-        for name in sorted(files):
-            if name.endswith(suffixes):
-                yield Path(folder) / name
+    """Files under `top`, sorted, skipping tool and environment folders (`walk_folders`)."""
+    for folder, files in walk_folders(top, suffixes, skip_files=skip_files):
+        base = Path(folder)
+        for name, _ in files:
+            yield base / name
 
 
 def looks_like_migration_text(text: str) -> bool:
@@ -372,23 +401,27 @@ def project_for_file(path: Path) -> Project:
     return _ProjectLookup()(path)
 
 
-def discover(paths: Sequence[Path]) -> Discovery:
+def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Discovery:
     """Candidate migration files under `paths` with their projects.
 
     Folders: files in the version locations of the Alembic projects found under them, plus
     `.py` files elsewhere that sit in a known version location or look like migrations.
     Files given explicitly are always candidates; the engine decides whether they are
-    migrations (or `--force-migration` does).
+    migrations (or `--force-migration` does). A run's `resolver` learns every file's real
+    path here, so later steps of the run look it up.
     """
     projects: list[Project] = []
     files: list[tuple[Path, Project]] = []
     problems: list[str] = []
     seen: set[Path] = set()
-    resolver = Resolver()
+    resolver = resolver or Resolver()
     lookup = _ProjectLookup(resolver)
 
-    def add(path: Path, project: Project) -> None:
-        key = resolver.file(path)
+    def add(path: Path, project: Project, key: Path | None = None) -> None:
+        if key is None:
+            key = resolver.file(path)
+        else:
+            resolver.remember(path, key)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
@@ -406,9 +439,8 @@ def discover(paths: Sequence[Path]) -> Discovery:
             problems.extend(project.problems)
             for vdir in project.version_dirs:
                 if vdir.is_dir():
-                    for f in walk_files(vdir):
-                        if project.contains_version_file(f, resolver=resolver):
-                            add(_relative_like(f, top, resolver), project)
+                    for path, key in _version_files(project, vdir, top, resolver):
+                        add(path, project, key)
         covered = [d.resolve() for p in found for d in p.version_dirs]
         for f in walk_files(top, skip_files=_covered_by(covered, resolver)):
             if resolver.file(f) in seen or any(resolver.within(f, d) for d in covered):
@@ -433,6 +465,35 @@ def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool
         return real is not None and any(is_within_str(real, d) for d in real_covered)
 
     return is_covered
+
+
+def _version_files(
+    project: Project, vdir: Path, top: Path, resolver: Resolver
+) -> Iterator[tuple[Path, Path]]:
+    """(path to report, resolved path) of each revision file under `vdir`, in walk order.
+
+    What `contains_version_file`, `_relative_like` and `Resolver.file` would say of each file,
+    decided once per folder: a file's folder settles all three (a name holds no separator),
+    and `scandir` already knows which files are symlinks.
+    """
+    for folder, names in walk_folders(vdir):
+        if not any(resolver.folder_within(folder, d) for d in project.version_dirs):
+            continue
+        real = resolver.folder(folder)
+        top_real = resolver.folder(top)
+        shown = top / Path(real).relative_to(top_real) if is_within_str(real, top_real) else None
+        base = Path(folder)
+        for name, is_link in names:
+            if not is_revision_name(name):
+                continue
+            path = shown / name if shown is not None else base / name
+            yield path, safe_resolve(path) if is_link else Path(os.path.join(real, name))
+
+
+def is_revision_name(name: str) -> bool:
+    """A `.py` file name Alembic reads as a revision (not `__init__.py`, not an editor lock)."""
+    dot = name.rfind(".")
+    return dot > 0 and name[dot:] == ".py" and not _NOT_A_REVISION.match(name)
 
 
 def _relative_like(found: Path, top: Path, resolver: Resolver | None = None) -> Path:

@@ -37,6 +37,8 @@ class CheckRun:
     files: list[CheckedFile]
     problems: list[str] = field(default_factory=list)  # discovery and I/O problems
     config_problems: list[ConfigProblem] = field(default_factory=list)
+    # real paths learnt by discovery, shared by the run's later steps (graph, report)
+    resolver: Resolver = field(default_factory=Resolver)
 
 
 class SettingsCache:
@@ -181,13 +183,13 @@ def check_paths(
     `force_migration` applies to files named in `paths` only: folders are still searched
     for migrations. Files that `include`/`exclude` reject are skipped, named or not.
     """
-    found = discover(paths)
+    resolver = Resolver()
+    found = discover(paths, resolver=resolver)
     cache = SettingsCache(config_file, base_settings, override=override)
     if select_files is not None:
         found = select_files(found, cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
-    resolver = Resolver()
-    run = CheckRun(files=[], problems=list(found.problems))
+    run = CheckRun(files=[], problems=list(found.problems), resolver=resolver)
     todo: list[_Job] = []
     for path, project in found.files:
         if path.suffix != ".py":  # named `.sql` scripts are the data-scripts check's
@@ -233,7 +235,7 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
     `# noqa` on the `revision`/`down_revision` line was already applied by `check_graph`.
     """
-    resolver = Resolver()
+    resolver = run.resolver
     by_path = {resolver.file(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():
         checked = by_path.get(resolver.file(path))

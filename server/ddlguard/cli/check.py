@@ -98,7 +98,7 @@ def _add_project_checks(run: CheckRun, paths: list[Path]) -> None:
     from ddlguard.data_scripts import check_data_scripts
     from ddlguard.graph import check_graph
 
-    merge_project_findings(run, check_graph(run.files))
+    merge_project_findings(run, check_graph(run.files, resolver=run.resolver))
     run.files.extend(check_data_scripts(run, paths))
 
 
