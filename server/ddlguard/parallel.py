@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -100,6 +99,8 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[
 
 
 def _child(func: Callable[[T], R], share: Sequence[T], write_end: int) -> None:
+    import pickle  # only when forking: most runs are too small to share
+
     code = 1
     try:
         data = pickle.dumps([func(x) for x in share], protocol=pickle.HIGHEST_PROTOCOL)
@@ -114,6 +115,8 @@ def _child(func: Callable[[T], R], share: Sequence[T], write_end: int) -> None:
 
 def _collect(read_end: int, pid: int, expected: int) -> list[R] | None:
     """The child's results, or None when it did not deliver all of them."""
+    import pickle
+
     chunks: list[bytes] = []
     try:
         with os.fdopen(read_end, "rb") as pipe:

@@ -7,7 +7,6 @@ that they read as documents, are shown by `ddlguard explain`, the server's hover
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 from ddlguard.model import Applicability, Severity
 
@@ -26,6 +25,8 @@ class Rule:
     @property
     def explanation(self) -> str:
         """The long explanation (markdown): why it matters, the safe way, a bad and a good example."""
+        from importlib import resources  # ~10 ms of imports no `check` run needs
+
         try:
             return (resources.files("ddlguard") / "rule_docs" / f"{self.code}.md").read_text(
                 "utf-8"

@@ -7,7 +7,6 @@ key, and the default is used. The editor's settings are merged under the project
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -240,6 +239,8 @@ def settings_from_mapping(
         norm = key.replace("_", "-")
         spec = _KEYS.get(norm)
         if spec is None:
+            import difflib  # only to suggest a key for a misspelt one
+
             close = difflib.get_close_matches(norm, list(_KEYS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             known = ", ".join(_KEYS)

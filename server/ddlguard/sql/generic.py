@@ -9,30 +9,32 @@ is read by tokens too, and marked so.
 
 from __future__ import annotations
 
-import logging
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
 from ddlguard.sql.tokens import classify_tokens, ddl_verb, split_statements, trim_statement
 
+if TYPE_CHECKING:
+    import logging
+
 _SQLGLOT_DIALECT = {"mysql": "mysql", "sqlite": "sqlite", "mssql": "tsql", "oracle": "oracle"}
 
 
-class _QuietFallback(logging.Filter):
+def _not_a_fallback(record: logging.LogRecord) -> bool:
     """sqlglot logs a warning each time it falls back to a Command: expected here, not news."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+    return "Falling back to parsing as a 'Command'" not in record.getMessage()
 
 
 @cache
 def _sqlglot() -> Any:
+    import logging  # with sqlglot, which imports it anyway: not on PostgreSQL runs
+
     import sqlglot
     from sqlglot import exp
 
-    logging.getLogger("sqlglot").addFilter(_QuietFallback())
+    logging.getLogger("sqlglot").addFilter(_not_a_fallback)
     return sqlglot, exp
 
 

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pglast import parser as pg_parser
-
-from ddlguard.sql import plpgsql
+from ddlguard.sql import libpg, plpgsql
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
 from ddlguard.sql.tokens import (
@@ -213,6 +211,7 @@ def _explain_analyze(body: Node) -> bool:
 
 
 def _parse(sql: str) -> list[Node] | None:
+    pg_parser = libpg.parser()
     try:
         stmts: list[Node] = json.loads(pg_parser.parse_sql_json(sql)).get("stmts", [])
     except (pg_parser.ParseError, ValueError, RecursionError):

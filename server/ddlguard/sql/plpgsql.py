@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pglast import parser as pg_parser
-
+from ddlguard.sql import libpg
 from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 from ddlguard.sql.placeholders import substitute
 from ddlguard.sql.tokens import statement_words
@@ -55,6 +54,7 @@ def _parse_body(source: str) -> list[Any] | None:
     while f"${tag}$" in source:
         tag += "_"
     head = "CREATE FUNCTION ddlguard_do() RETURNS void LANGUAGE plpgsql AS "
+    pg_parser = libpg.parser()
     for candidate in substitute(source, "postgresql").candidates:
         try:
             wrapped = f"{head}${tag}${candidate}${tag}$"
@@ -83,6 +83,7 @@ def _walk(value: Any) -> Iterator[tuple[str, Node]]:
 
 def _expression(source: str) -> Node | None:
     """The parse tree of a PL/pgSQL expression (`SELECT <expr>`), or None."""
+    pg_parser = libpg.parser()
     try:
         stmts = json.loads(pg_parser.parse_sql_json("SELECT " + source)).get("stmts", [])
         target = stmts[0]["stmt"]["SelectStmt"]["targetList"]
