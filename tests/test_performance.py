@@ -304,3 +304,45 @@ def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> Non
         assert all(owner is project for _, owner in found.files[: len(expected)])
         for path in got:
             assert resolver.file(path) == Resolver().file(path) == safe_resolve(path), path
+
+
+# ---- what forked workers send back ---------------------------------------------------------
+
+
+def test_results_pickle_back_whole() -> None:
+    """Model classes pickle by their fields (fast `__reduce__`): every field must survive,
+    including any field added later."""
+    import dataclasses
+    import pickle
+
+    from ddlguard.model import (
+        Applicability,
+        Finding,
+        FixHint,
+        MigrationInfo,
+        Position,
+        Range,
+        Severity,
+    )
+
+    rng = Range.of(1, 2, 3, 4)
+    samples = [
+        Position(7, 9),
+        rng,
+        FixHint(Applicability.UNSAFE, "Move", "why"),
+        Finding(
+            "DG001",
+            "m",
+            Severity.WARNING,
+            rng,
+            Range.of(1, 0, 5, 1),
+            FixHint(Applicability.NONE, "", "r"),
+            {"sql": "UPDATE t", "n": [1]},
+        ),
+        MigrationInfo("a", ("b", "c"), ("l",), ("d",), "msg", True, False, 3, 4),
+    ]
+    for obj in samples:
+        back = pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == obj and type(back) is type(obj)
+        values = [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+        assert list(obj.__reduce__()[1]) == values  # type: ignore[index]

@@ -32,6 +32,15 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+def _by_fields(self: Any) -> tuple[Any, ...]:
+    """`__reduce__` for a frozen slotted dataclass: rebuilt from its fields, in order.
+
+    The default pickling of such classes calls `dataclasses.fields()` twice per object, which
+    dominated sending results back from `ddlguard check`'s forked workers.
+    """
+    return type(self), tuple([getattr(self, name) for name in self.__slots__])
+
+
 class Applicability(enum.Enum):
     """ruff's fix applicability: safe fixes may run unattended, unsafe ones only on request."""
 
@@ -45,6 +54,8 @@ class Position:
     line: int  # 1-based
     character: int  # 0-based, code points
 
+    __reduce__ = _by_fields
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Range:
@@ -55,6 +66,8 @@ class Range:
     def of(cls, line: int, col: int, end_line: int, end_col: int) -> Range:
         return cls(Position(line, col), Position(end_line, end_col))
 
+    __reduce__ = _by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class FixHint:
@@ -63,6 +76,8 @@ class FixHint:
     applicability: Applicability
     description: str
     reason: str | None = None
+
+    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +105,8 @@ class Finding:
 
         return RULES[self.code].name
 
+    __reduce__ = _by_fields
+
 
 @dataclass(frozen=True, slots=True)
 class MigrationInfo:
@@ -105,6 +122,8 @@ class MigrationInfo:
     # 1-based line of the `revision = ...` / `down_revision = ...` assignments, for reporting
     revision_line: int | None = None
     down_revision_line: int | None = None
+
+    __reduce__ = _by_fields
 
 
 @dataclass(slots=True)
