@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from ddlguard.sql import HOLE, StatementKind
-from ddlguard.sql.placeholders import find_placeholders, substitute
+from ddlguard.sql.placeholders import find_placeholders, scan_placeholders, substitute
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .helpers import classify, only
 
@@ -105,3 +107,18 @@ def test_every_value_form_keeps_the_classification(template: str, verb: str, mar
     s = only(template.replace("1", marker))
     assert (s.kind, s.verb, s.tables, s.locking) == (plain.kind, verb, plain.tables, plain.locking)
     assert s.parser == "pglast"
+
+
+# pieces that start or stop a placeholder, a quote or a comment, and plain SQL between them
+PIECES = st.sampled_from(
+    ["%s", "%(", ")s", "%%", ":", "::", "?", "$", "$1", "$$", "$t$", "{", "}", "'", '"', "`",
+     "--", "/*", "*/", "\\", "\n", " ", "UPDATE t SET a = ", "x", "1", HOLE, "E'", "#", "["]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(parts=st.lists(PIECES, max_size=14), dialect=st.sampled_from(["postgresql", "mysql"]))
+def test_the_shortcut_never_hides_a_placeholder(parts: list[str], dialect: str) -> None:
+    """Text without any character a placeholder starts with is not scanned at all."""
+    sql = "".join(parts)
+    assert find_placeholders(sql, dialect) == scan_placeholders(sql, dialect)

@@ -238,7 +238,7 @@ def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:
         start, end = trim_statement(sql, 0, len(sql))
         return [SqlStatement(StatementKind.UNKNOWN, "?", (), start, end, sql[start:end])]
     # lone surrogates (undecodable bytes) cannot go to libpg_query as UTF-8: same-length stand-in
-    subst = substitute(_SURROGATE.sub("?", sql), "postgresql")
+    subst = substitute(sql if sql.isascii() else _SURROGATE.sub("?", sql), "postgresql")
     for candidate in subst.candidates:
         stmts = _parse(candidate)
         if stmts is not None:

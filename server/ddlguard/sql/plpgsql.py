@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,20 +65,31 @@ def _parse_body(source: str) -> list[Any] | None:
     return None
 
 
-def _walk(value: Any) -> Iterator[tuple[str, Node]]:
-    """Every (PL/pgSQL node kind, node) pair, depth first, not inside dynamic queries."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.startswith("PLpgSQL_") and isinstance(item, dict):
-                yield key, item
-                if key in _DYNAMIC:
-                    rest = {k: v for k, v in item.items() if k != _DYNAMIC[key]}
-                    yield from _walk(rest)
-                    continue
-            yield from _walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
+def _walk(value: Any) -> list[tuple[str, Node]]:
+    """Every (PL/pgSQL node kind, node) pair, depth first, not inside dynamic queries.
+
+    Iterative (a stack of (kind to report, node, what to walk)), in the order a recursive
+    walk yields them: the order of the statements found decides the tables a message names.
+    """
+    out: list[tuple[str, Node]] = []
+    stack: list[tuple[str | None, Any, Any]] = [(None, None, value)]
+    while stack:
+        kind, node, walk = stack.pop()
+        if kind is not None:
+            out.append((kind, node))
+        if isinstance(walk, dict):
+            entries: list[tuple[str | None, Any, Any]] = []
+            for key, item in walk.items():
+                if key.startswith("PLpgSQL_") and isinstance(item, dict):
+                    skip = _DYNAMIC.get(key)
+                    rest = {k: v for k, v in item.items() if k != skip} if skip else item
+                    entries.append((key, item, rest))
+                else:
+                    entries.append((None, None, item))
+            stack.extend(reversed(entries))
+        elif isinstance(walk, list):
+            stack.extend((None, None, item) for item in reversed(walk))
+    return out
 
 
 def _expression(source: str) -> Node | None:
