@@ -346,3 +346,60 @@ def test_results_pickle_back_whole() -> None:
         assert back == obj and type(back) is type(obj)
         values = [getattr(obj, f.name) for f in dataclasses.fields(obj)]
         assert list(obj.__reduce__()[1]) == values  # type: ignore[index]
+
+
+# ---- reading a file: one open/fstat/read, the same answers as stat + read_bytes ------------
+
+
+def reference_read(path: Path) -> tuple[str | None, str | None]:
+    """`read_source` as it was (stat, then Path.read_bytes): text, or the DG000 message."""
+    import stat as st
+
+    from ddlguard.runner import MAX_FILE_BYTES
+
+    try:
+        info = path.stat()
+        if not st.S_ISREG(info.st_mode):
+            return None, "cannot read: not a regular file"
+        if info.st_size > MAX_FILE_BYTES:
+            return None, "file larger than 20 MB, not analysed"
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, f"cannot read: {exc.strerror or exc}"
+    if b"\x00" in data:
+        return None, "not a text file (contains NUL bytes)"
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not valid UTF-8 (byte {exc.start})"
+
+
+def test_read_source_answers_as_stat_and_read_did(tmp_path: Path) -> None:
+    import socket
+
+    from ddlguard.runner import read_source
+
+    files = {
+        "plain.py": b"x = 1\n",
+        "empty.py": b"",
+        "bom.py": "\ufeffx = 'é'\n".encode(),
+        "nul.py": b"x = 1\x00\n",
+        "latin1.py": b"x = '\xe9'\n",
+        "big.py": b"# " + b"x" * 300_000 + b"\n",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "folder.py").mkdir()
+    paths = [tmp_path / n for n in [*files, "folder.py", "missing.py"]]
+    if sys.platform != "win32":
+        os.mkfifo(tmp_path / "fifo.py")
+        (tmp_path / "loop.py").symlink_to(tmp_path / "loop.py")
+        (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+        (tmp_path / "link.py").symlink_to(tmp_path / "bom.py")
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(tmp_path / "sock.py"))
+        paths += [tmp_path / n for n in ("fifo.py", "loop.py", "dangling.py", "link.py", "sock.py")]
+    for path in paths:
+        text, failed = read_source(path)
+        got = (text, failed.error if failed is not None else None)
+        assert got == reference_read(path), path.name

@@ -100,22 +100,58 @@ def _plain_file(path: Path) -> bool:
 
 def read_source(path: Path) -> tuple[str | None, FileResult | None]:
     """The file's text, or a DG000 result saying in one line why it cannot be read."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return None, parse_error(path, "cannot read: not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            return None, parse_error(path, f"file larger than {limit} MB, not analysed")
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, parse_error(path, f"cannot read: {exc.strerror or exc}")
+    data = _read_regular_file(path) if _OPEN_FLAGS is not None else None
+    if data is None:  # not POSIX, or not a plain readable file: find out why, as before
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                return None, parse_error(path, "cannot read: not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                return None, _too_large(path)
+            data = path.read_bytes()
+        except OSError as exc:
+            return None, parse_error(path, f"cannot read: {exc.strerror or exc}")
+    if len(data) > MAX_FILE_BYTES:
+        return None, _too_large(path)
     if b"\x00" in data:
         return None, parse_error(path, "not a text file (contains NUL bytes)")
     try:
         return decode_source(data), None
     except UnicodeDecodeError as exc:
         return None, parse_error(path, f"not valid UTF-8 (byte {exc.start})")
+
+
+# O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not regular)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK if os.name == "posix" else None
+
+
+def _read_regular_file(path: Path) -> bytes | None:
+    """A regular file's bytes with one open, fstat and read (no pathlib, no second stat);
+    None when it is anything else or cannot be opened, for `read_source` to say why."""
+    assert _OPEN_FLAGS is not None
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+            return None
+        chunks = []
+        size = info.st_size + 1  # one more, to see the end at once
+        while chunk := os.read(fd, size):
+            chunks.append(chunk)
+            size = 1 << 16
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _too_large(path: Path) -> FileResult:
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    return parse_error(path, f"file larger than {limit} MB, not analysed")
 
 
 def _settle_dg000(result: FileResult, settings: Settings) -> FileResult:
