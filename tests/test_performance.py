@@ -16,7 +16,7 @@ from ddlguard import parallel
 from ddlguard.parallel import PARALLEL_MIN_ITEMS, parallel_map
 from ddlguard.paths import Resolver, is_within_str, safe_resolve
 from ddlguard.project import _is_within, _relative_like, discover, walk_files
-from ddlguard.runner import CheckRun, SettingsCache, check_paths
+from ddlguard.runner import CheckRun, SettingsCache, _plain_file, check_paths
 from ddlguard.settings import find_config_file
 
 needs_fork = pytest.mark.skipif(not parallel.can_fork(), reason="needs os.fork (POSIX, not macOS)")
@@ -304,6 +304,10 @@ def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> Non
         assert all(owner is project for _, owner in found.files[: len(expected)])
         for path in got:
             assert resolver.file(path) == Resolver().file(path) == safe_resolve(path), path
+            known = resolver.plain_file(path)  # what scandir said, where discovery listed it
+            assert known is None or known == _plain_file(path), path
+        assert any(resolver.plain_file(p) is False for p in got)  # ln.py: a symlink, known
+        assert sum(resolver.plain_file(p) is True for p in got) >= 3
 
 
 # ---- what forked workers send back ---------------------------------------------------------

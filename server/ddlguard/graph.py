@@ -103,9 +103,18 @@ def build_graph(
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
-    # only a project without version locations looks beside its checked files
-    loose = [] if project is not None and project.version_dirs else sorted({k.parent for k in seen})
-    for path in revision_files(project, loose, resolver=resolver):  # absolute: resolved folders
+    if project is not None and project.version_dirs:
+        # a full run checked every revision file already: compare names, build no Path
+        known = {os.path.normcase(str(k)) for k in seen}
+        others: Iterable[Path] = (
+            Path(folder) / name
+            for folder, names in _revision_names(project, resolver)
+            for name in names
+            if os.path.normcase(os.path.join(folder, name)) not in known
+        )
+    else:  # without version locations, the migrations beside the checked files
+        others = revision_files(project, sorted({k.parent for k in seen}), resolver=resolver)
+    for path in others:  # absolute: resolved folders
         if path in seen:
             continue
         seen.add(path)
@@ -125,15 +134,9 @@ def revision_files(
     if project is None:
         return
     if project.version_dirs:
-        resolver = resolver or Resolver()
-        for vdir in project.version_dirs:
-            if not vdir.is_dir():
-                continue
-            for walked, files in walk_folders(vdir):
-                # `contains_version_file`, decided once per folder
-                if any(resolver.folder_within(walked, d) for d in project.version_dirs):
-                    base = Path(walked)
-                    yield from (base / name for name, _ in files if is_revision_name(name))
+        for walked, revisions in _revision_names(project, resolver or Resolver()):
+            base = Path(walked)
+            yield from (base / name for name in revisions)
         return
     for folder in loose:
         try:
@@ -144,6 +147,19 @@ def revision_files(
             path = folder / name
             if name.endswith(".py") and _looks_like_migration_file(path):
                 yield path
+
+
+def _revision_names(project: Project, resolver: Resolver) -> Iterator[tuple[str, list[str]]]:
+    """Each folder of the project's version locations (normalised, as walked from a resolved
+    location) with the names of its revision files: `contains_version_file`, decided once
+    per folder."""
+    for vdir in project.version_dirs:
+        if not vdir.is_dir():
+            continue
+        for walked, files in walk_folders(vdir):
+            if any(resolver.folder_within(walked, d) for d in project.version_dirs):
+                folder = str(Path(walked))
+                yield folder, [name for name, _ in files if is_revision_name(name)]
 
 
 def _looks_like_migration_file(path: Path) -> bool:

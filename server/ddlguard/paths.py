@@ -37,7 +37,7 @@ class Resolver:
     for one run: a folder's symlinks may change later.
     """
 
-    __slots__ = ("_files", "_folders", "_within")
+    __slots__ = ("_files", "_folders", "_plain", "_within")
 
     def __init__(self) -> None:
         # folder as given -> (real path or None when resolving fails, `safe_resolve` form)
@@ -46,6 +46,8 @@ class Resolver:
         self._within: dict[tuple[str, str], bool] = {}
         # file as given -> `safe_resolve` form
         self._files: dict[str, Path] = {}
+        # file as given -> neither a folder nor a symlink, for files seen in a folder listing
+        self._plain: dict[str, bool] = {}
 
     def _lookup(self, folder: str | Path) -> tuple[str | None, str]:
         key = os.fspath(folder)
@@ -112,6 +114,13 @@ class Resolver:
             self._files[key] = known
         return known
 
-    def remember(self, path: Path, resolved: Path) -> None:
-        """Record `file(path)` computed by the caller (discovery knows symlinks from scandir)."""
-        self._files[os.fspath(path)] = resolved
+    def remember(self, path: Path, resolved: Path, *, symlink: bool) -> None:
+        """Record what discovery learnt of a file it listed: `file(path)`, and whether it is a
+        symlink (`scandir` knows, so no `lstat` is needed later)."""
+        key = os.fspath(path)
+        self._files[key] = resolved
+        self._plain[key] = not symlink
+
+    def plain_file(self, path: Path) -> bool | None:
+        """Neither a folder nor a symlink, if this run listed the file; None if unknown."""
+        return self._plain.get(os.fspath(path))

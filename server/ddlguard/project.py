@@ -306,6 +306,8 @@ def looks_like_migration_text(text: str) -> bool:
 
 @dataclass(slots=True)
 class Discovery:
+    """What `discover` found: the projects, each candidate file with its project, problems."""
+
     projects: list[Project]
     # every candidate file with its project, in a stable order
     files: list[tuple[Path, Project]]
@@ -417,11 +419,12 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
     resolver = resolver or Resolver()
     lookup = _ProjectLookup(resolver)
 
-    def add(path: Path, project: Project, key: Path | None = None) -> None:
-        if key is None:
+    def add(path: Path, project: Project, listed: tuple[Path, bool] | None = None) -> None:
+        if listed is None:
             key = resolver.file(path)
         else:
-            resolver.remember(path, key)
+            key, symlink = listed
+            resolver.remember(path, key, symlink=symlink)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
@@ -439,8 +442,8 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
             problems.extend(project.problems)
             for vdir in project.version_dirs:
                 if vdir.is_dir():
-                    for path, key in _version_files(project, vdir, top, resolver):
-                        add(path, project, key)
+                    for path, key, symlink in _version_files(project, vdir, top, resolver):
+                        add(path, project, (key, symlink))
         covered = [d.resolve() for p in found for d in p.version_dirs]
         for f in walk_files(top, skip_files=_covered_by(covered, resolver)):
             if resolver.file(f) in seen or any(resolver.within(f, d) for d in covered):
@@ -469,8 +472,9 @@ def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool
 
 def _version_files(
     project: Project, vdir: Path, top: Path, resolver: Resolver
-) -> Iterator[tuple[Path, Path]]:
-    """(path to report, resolved path) of each revision file under `vdir`, in walk order.
+) -> Iterator[tuple[Path, Path, bool]]:
+    """(path to report, resolved path, is a symlink) of each revision file under `vdir`, in
+    walk order.
 
     What `contains_version_file`, `_relative_like` and `Resolver.file` would say of each file,
     decided once per folder: a file's folder settles all three (a name holds no separator),
@@ -487,7 +491,7 @@ def _version_files(
             if not is_revision_name(name):
                 continue
             path = shown / name if shown is not None else base / name
-            yield path, safe_resolve(path) if is_link else Path(os.path.join(real, name))
+            yield path, safe_resolve(path) if is_link else Path(os.path.join(real, name)), is_link
 
 
 def is_revision_name(name: str) -> bool:

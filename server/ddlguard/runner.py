@@ -34,6 +34,8 @@ class CheckedFile:
 
 @dataclass(slots=True)
 class CheckRun:
+    """Everything one `check` of many files produced, for the project checks and the report."""
+
     files: list[CheckedFile]
     problems: list[str] = field(default_factory=list)  # discovery and I/O problems
     config_problems: list[ConfigProblem] = field(default_factory=list)
@@ -55,8 +57,10 @@ class SettingsCache:
         base: Settings | None = None,
         *,
         override: Callable[[Settings], Settings] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self._explicit = load_settings(config_file) if config_file else None
+        self._resolver = resolver  # a run's: knows which listed files are symlinks
         self._base = base or Settings()
         self._override = override
         self._by_file: dict[Path | None, Settings] = {}
@@ -66,7 +70,10 @@ class SettingsCache:
     def _config_for(self, path: Path) -> Path | None:
         if self._explicit is not None:
             return None
-        if path.name in ("", ".", "..") or not _plain_file(path):
+        plain = self._resolver.plain_file(path) if self._resolver is not None else None
+        if plain is None:
+            plain = _plain_file(path)
+        if path.name in ("", ".", "..") or not plain:
             return find_config_file(safe_resolve(path))  # a link's config is its target's
         folder = os.path.dirname(path)
         if folder not in self._config_of_folder:
@@ -221,7 +228,7 @@ def check_paths(
     """
     resolver = Resolver()
     found = discover(paths, resolver=resolver)
-    cache = SettingsCache(config_file, base_settings, override=override)
+    cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
     if select_files is not None:
         found = select_files(found, cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
@@ -247,6 +254,8 @@ def check_paths(
 
 @dataclass(slots=True)
 class _Job:
+    """One file to analyse with what its analysis needs (sent to a forked worker)."""
+
     path: Path
     project: Project
     settings: Settings
