@@ -51,6 +51,8 @@ class Applicability(enum.Enum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Position:
+    """A place in a file: 1-based line, 0-based column in code points."""
+
     line: int  # 1-based
     character: int  # 0-based, code points
 
@@ -59,6 +61,8 @@ class Position:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Range:
+    """A span of a file, `end` exclusive; ordered by start, then end."""
+
     start: Position
     end: Position  # exclusive
 

@@ -15,6 +15,8 @@ DOCS_URL = "https://github.com/ddlguard/ddlguard/blob/main/server/ddlguard/rule_
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One rule of the registry, as ruff's: code, name, severity, summary, fix applicability."""
+
     code: str
     name: str
     severity: Severity

@@ -162,6 +162,8 @@ def _descendants(rev: str, infos: list[MigrationInfo]) -> set[str] | None:
 
 @dataclass(frozen=True, slots=True)
 class _GitAnswer:
+    """`git`'s changed files for one work tree and base, with when they were asked."""
+
     at: float
     changed: frozenset[Path]
 

@@ -25,6 +25,8 @@ DEFAULT_SELECT = ("DG0", "DG1", "DG2", "DG4")
 
 @dataclass(frozen=True, slots=True)
 class ConfigProblem:
+    """An unknown key or a bad value in a config file: where, which key, what is wrong."""
+
     source: str  # file path or "editor settings"
     key: str
     message: str
@@ -35,6 +37,8 @@ class ConfigProblem:
 
 @dataclass(frozen=True)
 class Settings:
+    """The effective configuration for a file: `[tool.ddlguard]` keys over defaults."""
+
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
     severity: Mapping[str, Severity] = field(default_factory=dict)

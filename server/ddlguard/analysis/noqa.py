@@ -55,6 +55,8 @@ def _codes(text: str | None) -> frozenset[str] | None:
 
 @dataclass(slots=True)
 class Directives:
+    """The suppression comments of one file: file-level, by line, and misplaced ones."""
+
     file_level: Directive | None = None
     by_line: dict[int, Directive] = field(default_factory=dict)
     misplaced: list[Range] = field(default_factory=list)  # `# ddlguard: noqa` after code

@@ -49,6 +49,8 @@ class Binding:
 
 @dataclass(slots=True)
 class Param:
+    """A function parameter: its position, default, and whether it is `*args`/`**kwargs`."""
+
     index: int | None  # positional index, None for keyword-only
     default: ast.expr | None
     star: bool = False  # *args / **kwargs
@@ -56,6 +58,8 @@ class Param:
 
 @dataclass(slots=True)
 class Scope:
+    """A module, function, lambda or class body: its bindings, parameters, returns and reads."""
+
     id: int
     node: ast.AST
     name: str | None  # the function's name; None for the module, lambdas keep their owner's

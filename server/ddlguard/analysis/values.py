@@ -67,6 +67,8 @@ class CoreDml:
 
 @dataclass(frozen=True, slots=True)
 class CoreSelect:
+    """A Core `select()` construct: executed and used, it reads rows (DG005)."""
+
     locking: bool = False  # `.with_for_update()`
     table: str = ""  # the first table selected from, when known
 

@@ -20,6 +20,8 @@ class StatementKind(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class SqlStatement:
+    """One SQL statement: its kind, verb, tables, where it sits in the text, and who read it."""
+
     kind: StatementKind
     verb: str  # upper-case statement kind as a user would name it: "UPDATE", "INSERT", "DO", "CREATE TABLE"
     # tables written (DML) or touched (others), as written, schema-qualified if so

@@ -13,6 +13,7 @@ text, not a placeholder (a DO body is scanned on its own when it is analysed).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,22 +36,22 @@ _COMMON_SKIPS = (
     r'|"(?:[^"]|"")*"?'
     r"|`[^`]*`?"
 )
-_PATTERNS = {
+_SCANS = {
     # E'...' strings know backslash escapes; $tag$ opens a dollar quote (closed in the loop)
-    "postgresql": re.compile(
-        r"(?P<skip>" + _COMMON_SKIPS + r"|(?<!\w)[Ee]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?)"
-        r"|(?P<dollar>(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)|" + _MARKER,
-        re.S,
-    ),
-    "mysql": re.compile(
-        r"(?P<skip>" + _COMMON_SKIPS + r"|\#[^\n]*|'(?:[^'\\]|\\.|'')*'?)|" + _MARKER,
-        re.S,
-    ),
-    "mssql": re.compile(
-        r"(?P<skip>" + _COMMON_SKIPS + r"|\[[^\]]*\]?|'(?:[^']|'')*'?)|" + _MARKER, re.S
-    ),
-    "other": re.compile(r"(?P<skip>" + _COMMON_SKIPS + r"|'(?:[^']|'')*'?)|" + _MARKER, re.S),
+    "postgresql": r"(?P<skip>"
+    + _COMMON_SKIPS
+    + r"|(?<!\w)[Ee]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?)"
+    r"|(?P<dollar>(?<![\w$])\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$)|" + _MARKER,
+    "mysql": r"(?P<skip>" + _COMMON_SKIPS + r"|\#[^\n]*|'(?:[^'\\]|\\.|'')*'?)|" + _MARKER,
+    "mssql": r"(?P<skip>" + _COMMON_SKIPS + r"|\[[^\]]*\]?|'(?:[^']|'')*'?)|" + _MARKER,
+    "other": r"(?P<skip>" + _COMMON_SKIPS + r"|'(?:[^']|'')*'?)|" + _MARKER,
 }
+
+
+@functools.cache
+def _pattern(dialect: str) -> re.Pattern[str]:
+    """The scan for a dialect, compiled when first needed: a project uses one or two."""
+    return re.compile(_SCANS.get(dialect, _SCANS["other"]), re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def find_placeholders(sql: str, dialect: str) -> list[tuple[int, int]]:
 
 def scan_placeholders(sql: str, dialect: str) -> list[tuple[int, int]]:
     """`find_placeholders` without its shortcut: the scan itself."""
-    pattern = _PATTERNS.get(dialect, _PATTERNS["other"])
+    pattern = _pattern(dialect if dialect in _SCANS else "other")
     spans: list[tuple[int, int]] = []
     pos = 0
     while (m := pattern.search(sql, pos)) is not None:

@@ -35,6 +35,8 @@ _SUBSTITUTE_NAME = re.compile(r"_x*")  # what placeholders.substitute puts for `
 
 @dataclass(frozen=True, slots=True)
 class DoResult:
+    """What a DO block does: its kind, and the tables it writes when it changes data."""
+
     kind: StatementKind  # DML, DDL or UNKNOWN
     tables: tuple[str, ...]  # the tables its DML writes
 
