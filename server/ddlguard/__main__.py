@@ -8,6 +8,6 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from ddlguard.cli.main import main
+from ddlguard.cli.main import run
 
-raise SystemExit(main())
+run()
