@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,11 +74,36 @@ def report(run: CheckRun) -> list[tuple[str, str, int, int, str, str]]:
 
 @needs_fork
 def test_parallel_map_keeps_order_and_uses_children() -> None:
+    def work(x: int) -> tuple[int, int]:
+        time.sleep(0.002)  # long enough that every process gets chunks before the queue empties
+        return x * x, os.getpid()
+
     items = list(range(PARALLEL_MIN_ITEMS * 3 + 5))
-    got = parallel_map(lambda x: (x * x, os.getpid()), items, jobs=3)
+    got = parallel_map(work, items, jobs=3)
     assert [value for value, _ in got] == [x * x for x in items]
     pids = {pid for _, pid in got}
     assert os.getpid() in pids and len(pids) == 3  # this process and two children shared it
+
+
+@needs_fork
+def test_a_slow_process_takes_fewer_chunks() -> None:
+    """Chunks are taken from a queue, not dealt out: a process slowed by the machine does less."""
+    parent = os.getpid()
+
+    def work(x: int) -> int:
+        time.sleep(0.006 if os.getpid() == parent else 0.001)
+        return os.getpid()
+
+    got = parallel_map(work, list(range(PARALLEL_MIN_ITEMS * 3)), jobs=2)
+    mine = got.count(parent)
+    assert 0 < mine < len(got) - mine  # both worked, the slow one less
+
+
+@needs_fork
+def test_many_items_stay_within_the_queue() -> None:
+    """The queue of chunk numbers is written before anyone reads it: it must fit a pipe."""
+    items = list(range(100_003))
+    assert parallel_map(lambda x: x + 1, items, jobs=2) == [x + 1 for x in items]
 
 
 def test_parallel_map_stays_in_process_for_small_inputs() -> None:

@@ -7,7 +7,7 @@ most of a small run. Only the CLI asks for more than one job: a process with thr
 language server) must never fork.
 
 Results come back in the input order and are exactly those of the serial loop: a child that
-fails in any way (killed, unpicklable result) has its share redone in the parent.
+fails in any way (killed, unpicklable result) has the chunks it took redone in the parent.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,6 +23,11 @@ R = TypeVar("R")
 
 # below this many files, forking and pickling cost more than they save (docs/performance.md)
 PARALLEL_MIN_ITEMS = 128
+# the most items in one chunk of work: small enough that processes end close together
+CHUNK_ITEMS = 8
+_TOKEN = 4  # bytes of a chunk number in the queue
+# the queue is written whole before anyone reads it: stay within the smallest pipe buffer
+MAX_CHUNKS = 4096 // _TOKEN
 JOBS_ENV = "DDLGUARD_JOBS"
 
 
@@ -67,54 +72,77 @@ def can_fork() -> bool:
 def parallel_map(func: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
     """`[func(x) for x in items]`, shared between this process and `jobs - 1` forked children.
 
-    Child `k` takes items `k, k + jobs, ...` (interleaved, so slow files spread evenly) and
-    sends its results back pickled through a pipe; this process takes the rest meanwhile.
+    The items are cut into small chunks whose numbers wait in a pipe; every process takes
+    the next number when it is free (a read of 4 bytes from a pipe filled before anyone
+    reads is atomic), so a process slowed by the machine, or given the heavy files, simply
+    takes fewer chunks: all end within a chunk of each other. Children send their results
+    back pickled through a pipe of their own; a chunk a failed child took is redone here.
     """
     if jobs <= 1 or len(items) < PARALLEL_MIN_ITEMS or not can_fork():
         return [func(x) for x in items]
     jobs = min(jobs, len(items))
+    size = max(1, min(CHUNK_ITEMS, len(items) // (jobs * 4)), -(-len(items) // MAX_CHUNKS))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
     for stream in (sys.stdout, sys.stderr):  # a child must not inherit unwritten output
         stream.flush()
-    children: list[tuple[int, int, int]] = []  # (share, pid, read end)
+    queue, fill = os.pipe()
     try:
-        for share in range(1, jobs):
+        os.write(fill, b"".join(n.to_bytes(_TOKEN, "little") for n in range(len(chunks))))
+    finally:
+        os.close(fill)  # nobody can write: an empty queue reads as the end
+    children: list[tuple[int, int]] = []  # (pid, read end of its results)
+    try:
+        for _ in range(1, jobs):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: never returns
                 os.close(read_end)
-                _child(func, items[share::jobs], write_end)
+                _child(func, chunks, queue, write_end)
             os.close(write_end)
-            children.append((share, pid, read_end))
-        results: list[R | None] = [None] * len(items)
-        results[0::jobs] = [func(x) for x in items[0::jobs]]
+            children.append((pid, read_end))
+        done: dict[int, list[R]] = dict(_take_chunks(func, chunks, queue))
         while children:
-            share, pid, read_end = children.pop(0)
-            got: list[R] | None = _collect(read_end, pid, len(items[share::jobs]))
-            results[share::jobs] = got if got is not None else [func(x) for x in items[share::jobs]]
+            pid, read_end = children.pop(0)
+            done.update(_collect(read_end, pid))
     finally:
-        for _, pid, read_end in children:  # interrupted: leave no child or descriptor behind
+        os.close(queue)
+        for pid, read_end in children:  # interrupted: leave no child or descriptor behind
             os.close(read_end)
             _stop(pid)
-    return results  # type: ignore[return-value]  # every slot was filled above
+    results: list[R] = []
+    for number, chunk in enumerate(chunks):
+        got = done.get(number)
+        results.extend(got if got is not None and len(got) == len(chunk) else map(func, chunk))
+    return results
 
 
-def _child(func: Callable[[T], R], share: Sequence[T], write_end: int) -> None:
+def _take_chunks(
+    func: Callable[[T], R], chunks: list[Sequence[T]], queue: int
+) -> Iterator[tuple[int, list[R]]]:
+    """Take chunk numbers from the queue until it is empty, and do each chunk."""
+    while len(token := os.read(queue, _TOKEN)) == _TOKEN:
+        number = int.from_bytes(token, "little")
+        yield number, [func(x) for x in chunks[number]]
+
+
+def _child(func: Callable[[T], R], chunks: list[Sequence[T]], queue: int, write_end: int) -> None:
     import pickle  # only when forking: most runs are too small to share
 
     code = 1
     try:
-        data = pickle.dumps([func(x) for x in share], protocol=pickle.HIGHEST_PROTOCOL)
+        done = list(_take_chunks(func, chunks, queue))
+        data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as out:
             out.write(data)
         code = 0
-    except BaseException:  # the parent redoes this share; nothing may escape
+    except BaseException:  # the parent redoes what this child took; nothing may escape
         pass
     finally:
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
-def _collect(read_end: int, pid: int, expected: int) -> list[R] | None:
-    """The child's results, or None when it did not deliver all of them."""
+def _collect(read_end: int, pid: int) -> list[tuple[int, list[R]]]:
+    """The chunks a child did, or none when it did not deliver (the parent redoes them)."""
     import pickle
 
     chunks: list[bytes] = []
@@ -127,12 +155,12 @@ def _collect(read_end: int, pid: int, expected: int) -> list[R] | None:
         raise
     status = _reap(pid)
     if status != 0:
-        return None
+        return []
     try:
         got = pickle.loads(b"".join(chunks))
-    except Exception:  # a truncated stream: redo the share
-        return None
-    return got if isinstance(got, list) and len(got) == expected else None
+    except Exception:  # a truncated stream: redo its chunks
+        return []
+    return got if isinstance(got, list) else []
 
 
 def _stop(pid: int) -> None:
