@@ -95,29 +95,30 @@ def build_graph(
     """
     resolver = resolver or Resolver()
     graph = Graph()
-    seen: set[Path] = set()
+    seen: set[str] = set()  # `Resolver.file_key`s: no Path per file
+    folders: set[str] = set()
     for cf in checked:
-        key = resolver.file(cf.result.path)
+        key = resolver.file_key(cf.result.path)
         seen.add(key)
+        folders.add(os.path.dirname(key))
         if cf.result.info is None:
             graph.unreadable += 1
             continue
         graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
     if project is not None and project.version_dirs:
-        # a full run checked every revision file already: compare names, build no Path
-        known = {os.path.normcase(str(k)) for k in seen}
         others: Iterable[Path] = (
             Path(folder) / name
             for folder, names in _revision_names(project, resolver)
             for name in names
-            if os.path.normcase(os.path.join(folder, name)) not in known
+            if os.path.normcase(os.path.join(folder, name)) not in seen
         )
     else:  # without version locations, the migrations beside the checked files
-        others = revision_files(project, sorted({k.parent for k in seen}), resolver=resolver)
+        others = revision_files(project, sorted(Path(f) for f in folders), resolver=resolver)
     for path in others:  # absolute: resolved folders
-        if path in seen:
+        key = os.path.normcase(str(path))
+        if key in seen:
             continue
-        seen.add(path)
+        seen.add(key)
         info = read_info(path)
         if info is None:
             graph.unreadable += 1

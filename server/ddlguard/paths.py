@@ -44,8 +44,8 @@ class Resolver:
         self._folders: dict[str, tuple[str | None, str]] = {}
         # (a file's folder as given, a folder as given) -> is the first inside the second
         self._within: dict[tuple[str, str], bool] = {}
-        # file as given -> `safe_resolve` form
-        self._files: dict[str, Path] = {}
+        # file as given -> `safe_resolve` form, normcase'd (`file_key`)
+        self._files: dict[str, str] = {}
         # file as given -> neither a folder nor a symlink, for files seen in a folder listing
         self._plain: dict[str, bool] = {}
 
@@ -106,19 +106,24 @@ class Resolver:
 
     def file(self, path: Path) -> Path:
         """Exactly `safe_resolve(path)`, with the folder part cached, remembered per path."""
+        return Path(self.file_key(path))
+
+    def file_key(self, path: Path) -> str:
+        """`safe_resolve(path)` as a string compared as paths are (`os.path.normcase`): the
+        run's identity of a file, without building a `Path` for each of 1,000 files."""
         key = os.fspath(path)
         known = self._files.get(key)
         if known is None:
             joined = self.in_folder(path)
-            known = safe_resolve(path) if os.path.islink(joined) else Path(joined)
-            self._files[key] = known
+            real = str(safe_resolve(path)) if os.path.islink(joined) else joined
+            known = self._files[key] = os.path.normcase(real)
         return known
 
-    def remember(self, path: Path, resolved: Path, *, symlink: bool) -> None:
+    def remember(self, path: Path, resolved: str, *, symlink: bool) -> None:
         """Record what discovery learnt of a file it listed: `file(path)`, and whether it is a
         symlink (`scandir` knows, so no `lstat` is needed later)."""
         key = os.fspath(path)
-        self._files[key] = resolved
+        self._files[key] = os.path.normcase(resolved)
         self._plain[key] = not symlink
 
     def plain_file(self, path: Path) -> bool | None:

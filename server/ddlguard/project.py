@@ -415,16 +415,15 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
     projects: list[Project] = []
     files: list[tuple[Path, Project]] = []
     problems: list[str] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()  # `Resolver.file_key`s
     resolver = resolver or Resolver()
     lookup = _ProjectLookup(resolver)
 
-    def add(path: Path, project: Project, listed: tuple[Path, bool] | None = None) -> None:
-        if listed is None:
-            key = resolver.file(path)
-        else:
-            key, symlink = listed
-            resolver.remember(path, key, symlink=symlink)
+    def add(path: Path, project: Project, listed: tuple[str, bool] | None = None) -> None:
+        if listed is not None:
+            real, symlink = listed
+            resolver.remember(path, real, symlink=symlink)
+        key = resolver.file_key(path)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
@@ -446,7 +445,7 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
                         add(path, project, (key, symlink))
         covered = [d.resolve() for p in found for d in p.version_dirs]
         for f in walk_files(top, skip_files=_covered_by(covered, resolver)):
-            if resolver.file(f) in seen or any(resolver.within(f, d) for d in covered):
+            if resolver.file_key(f) in seen or any(resolver.within(f, d) for d in covered):
                 continue
             owner = lookup.configured(f)
             if owner is not None:
@@ -472,7 +471,7 @@ def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool
 
 def _version_files(
     project: Project, vdir: Path, top: Path, resolver: Resolver
-) -> Iterator[tuple[Path, Path, bool]]:
+) -> Iterator[tuple[Path, str, bool]]:
     """(path to report, resolved path, is a symlink) of each revision file under `vdir`, in
     walk order.
 
@@ -491,7 +490,7 @@ def _version_files(
             if not is_revision_name(name):
                 continue
             path = shown / name if shown is not None else base / name
-            yield path, safe_resolve(path) if is_link else Path(os.path.join(real, name)), is_link
+            yield path, str(safe_resolve(path)) if is_link else os.path.join(real, name), is_link
 
 
 def is_revision_name(name: str) -> bool:

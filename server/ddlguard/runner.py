@@ -288,9 +288,9 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     `# noqa` on the `revision`/`down_revision` line was already applied by `check_graph`.
     """
     resolver = run.resolver
-    by_path = {resolver.file(cf.result.path): cf for cf in run.files}
+    by_path = {resolver.file_key(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():
-        checked = by_path.get(resolver.file(path))
+        checked = by_path.get(resolver.file_key(path))
         if checked is None:
             continue
         settings = checked.settings
