@@ -130,7 +130,9 @@ def _child(func: Callable[[T], R], chunks: list[Sequence[T]], queue: int, write_
 
     code = 1
     try:
-        done = list(_take_chunks(func, chunks, queue))
+        # each chunk pickled as it is done, while the others still work: only the write of
+        # the bytes is left when the queue is empty
+        done = [pickle.dumps(d, pickle.HIGHEST_PROTOCOL) for d in _take_chunks(func, chunks, queue)]
         data = pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as out:
             out.write(data)
@@ -157,10 +159,9 @@ def _collect(read_end: int, pid: int) -> list[tuple[int, list[R]]]:
     if status != 0:
         return []
     try:
-        got = pickle.loads(b"".join(chunks))
+        return [pickle.loads(part) for part in pickle.loads(b"".join(chunks))]
     except Exception:  # a truncated stream: redo its chunks
         return []
-    return got if isinstance(got, list) else []
 
 
 def _stop(pid: int) -> None:
