@@ -332,6 +332,10 @@ def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> Non
             assert resolver.file(path) == Resolver().file(path) == safe_resolve(path), path
             known = resolver.plain_file(path)  # what scandir said, where discovery listed it
             assert known is None or known == _plain_file(path), path
+        for path, owner in found.files:  # what discovery says it knows without asking
+            if os.fspath(path) in found.versioned:
+                assert owner.contains_version_file(path), path
+        assert len(found.versioned) >= len(expected)
         assert any(resolver.plain_file(p) is False for p in got)  # ln.py: a symlink, known
         assert sum(resolver.plain_file(p) is True for p in got) >= 3
 

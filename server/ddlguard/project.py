@@ -312,6 +312,9 @@ class Discovery:
     # every candidate file with its project, in a stable order
     files: list[tuple[Path, Project]]
     problems: list[str]
+    # files listed from their project's version locations (`os.fspath` as in `files`):
+    # `contains_version_file` is known to hold for them
+    versioned: set[str] = field(default_factory=set)
 
 
 def find_projects(top: Path) -> list[Project]:
@@ -419,6 +422,8 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
     resolver = resolver or Resolver()
     lookup = _ProjectLookup(resolver)
 
+    versioned: set[str] = set()
+
     def add(path: Path, project: Project, listed: tuple[str, bool] | None = None) -> None:
         if listed is not None:
             real, symlink = listed
@@ -427,6 +432,8 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
         if key not in seen:
             seen.add(key)
             files.append((path, project))
+            if listed is not None:
+                versioned.add(os.fspath(path))
 
     for top in paths:
         if top.is_file():
@@ -454,7 +461,7 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
                     projects.append(owner)
             elif _quick_is_migration(f):
                 add(f, lookup.fallback(f))
-    return Discovery(projects, files, problems)
+    return Discovery(projects, files, problems, versioned)
 
 
 def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool]:

@@ -234,14 +234,17 @@ def check_paths(
     named = {safe_resolve(p) for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems), resolver=resolver)
     todo: list[_Job] = []
+    versioned = found.versioned
     for path, project in found.files:
-        if path.suffix != ".py":  # named `.sql` scripts are the data-scripts check's
+        in_versions = os.fspath(path) in versioned  # known from discovery: no path arithmetic
+        if not in_versions and path.suffix != ".py":  # a named `.sql` is for data scripts
             continue
         settings = cache.for_path(path)
         if not settings.accepts_path(path):
             continue
         forced = force_migration and safe_resolve(path) in named
-        in_versions = project.contains_version_file(path, resolver=resolver)
+        if not in_versions:
+            in_versions = project.contains_version_file(path, resolver=resolver)
         todo.append(_Job(path, project, settings, forced, in_versions))
     for job, outcome in zip(todo, parallel_map(_check_job, todo, jobs), strict=True):
         findings, is_migration, info, error, source = outcome

@@ -66,7 +66,7 @@ def make_selector(since_revision: str | None, diff_base: str | None, cwd: Path) 
                 raise ConfigError(
                     f"since-revision {rev!r} is not a revision of any project checked"
                 )
-        return Discovery(found.projects, kept, found.problems)
+        return Discovery(found.projects, kept, found.problems, found.versioned)
 
     return select
 
