@@ -72,25 +72,28 @@ def _walk(value: Any) -> list[tuple[str, Node]]:
 
     Iterative (a stack of (kind to report, node, what to walk)), in the order a recursive
     walk yields them: the order of the statements found decides the tables a message names.
+    Scalars (most of a tree) are never pushed: they hold nothing.
     """
     out: list[tuple[str, Node]] = []
     stack: list[tuple[str | None, Any, Any]] = [(None, None, value)]
+    push, pop = stack.append, stack.pop
     while stack:
-        kind, node, walk = stack.pop()
+        kind, node, walk = pop()
         if kind is not None:
             out.append((kind, node))
-        if isinstance(walk, dict):
-            entries: list[tuple[str | None, Any, Any]] = []
-            for key, item in walk.items():
-                if key.startswith("PLpgSQL_") and isinstance(item, dict):
+        if type(walk) is dict:  # JSON gives exact dicts and lists
+            for key, item in reversed(walk.items()):
+                if type(item) is dict and key.startswith("PLpgSQL_"):
                     skip = _DYNAMIC.get(key)
-                    rest = {k: v for k, v in item.items() if k != skip} if skip else item
-                    entries.append((key, item, rest))
-                else:
-                    entries.append((None, None, item))
-            stack.extend(reversed(entries))
-        elif isinstance(walk, list):
-            stack.extend((None, None, item) for item in reversed(walk))
+                    push(
+                        (key, item, {k: v for k, v in item.items() if k != skip} if skip else item)
+                    )
+                elif type(item) is dict or type(item) is list:
+                    push((None, None, item))
+        elif type(walk) is list:
+            for item in reversed(walk):
+                if type(item) is dict or type(item) is list:
+                    push((None, None, item))
     return out
 
 
