@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import FileResult, Finding, Range
 from ddlguard.paths import safe_resolve
 from ddlguard.project import (
@@ -28,10 +29,10 @@ from ddlguard.runner import CheckedFile, CheckRun, read_source
 from ddlguard.settings import Settings, settings_for
 from ddlguard.sql import SqlStatement, StatementKind, classify_sql
 
-_TEMP_TABLE = re.compile(r"^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b", re.I)
-_NOQA = re.compile(r"--\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
-_FILE_NOQA = re.compile(r"^\s*--\s*ddlguard:\s*noqa\s*$", re.I | re.M)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_TEMP_TABLE = LazyPattern(r"^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b", re.I)
+_NOQA = LazyPattern(r"--\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
+_FILE_NOQA = LazyPattern(r"^\s*--\s*ddlguard:\s*noqa\s*$", re.I | re.M)
+_LINE_BREAK = LazyPattern(r"\r\n|\r|\n")
 
 
 def _line_starts(text: str) -> list[int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
@@ -384,7 +384,7 @@ def _lineage_labels(head: str, by_rev: dict[str, list[Node]]) -> set[str]:
 
 
 _ASSIGN = {
-    name: re.compile(rf"^{name}\s*(?::[^=]*)?=")
+    name: LazyPattern(rf"^{name}\s*(?::[^=]*)?=")
     for name in ("revision", "down_revision", "depends_on")
 }
 

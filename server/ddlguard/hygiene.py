@@ -13,17 +13,18 @@ import re
 import tokenize
 
 from ddlguard.analysis.migration import read_migration_info
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Applicability, Finding, FixHint, Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.rules import RULES
 
 CHECKLIST_MARKER = "ddlguard-checklist"
 CHECKLIST_END = "end-ddlguard-checklist"
-_START = re.compile(r"^\s*#\s*ddlguard-checklist\b", re.IGNORECASE)
-_END = re.compile(r"^\s*#\s*end-ddlguard-checklist\b", re.IGNORECASE)
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_START = LazyPattern(r"^\s*#\s*ddlguard-checklist\b", re.IGNORECASE)
+_END = LazyPattern(r"^\s*#\s*end-ddlguard-checklist\b", re.IGNORECASE)
+_LINE = LazyPattern(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 # comments that do not explain anything: tool pragmas
-_PRAGMA = re.compile(r"^#\s*(noqa\b|type:|pragma\b|fmt:|ddlguard:\s*noqa|pyright:|mypy:)", re.I)
+_PRAGMA = LazyPattern(r"^#\s*(noqa\b|type:|pragma\b|fmt:|ddlguard:\s*noqa|pyright:|mypy:)", re.I)
 
 _FIX = FixHint(Applicability.SAFE, "Remove the review checklist")
 

@@ -11,9 +11,7 @@ node, and a node being evaluated evaluates to Unknown if reached again (recursio
 from __future__ import annotations
 
 import ast
-import inspect
 import itertools
-import textwrap
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -371,6 +369,9 @@ class Evaluator:
         if last == "sessionmaker":
             return [SESSION_FACTORY]
         if path in ("textwrap.dedent", "inspect.cleandoc") and first is not None:
+            import inspect  # for the few migrations that dedent their SQL
+            import textwrap
+
             fn = textwrap.dedent if last == "dedent" else inspect.cleandoc
             return [Text(fn(v.text)) if isinstance(v, Text) else v for v in self.eval(first)]
         if root == "alembic":

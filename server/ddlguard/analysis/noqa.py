@@ -18,6 +18,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, Range, Severity
 from ddlguard.rules import RULES
 
@@ -25,8 +26,8 @@ from ddlguard.rules import RULES
 UNUSED_NOQA_CODE = "DG200"
 
 _CODES = r"[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*"
-_LINE = re.compile(r"#\s*noqa(?![A-Za-z0-9_])(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE)
-_FILE = re.compile(
+_LINE = LazyPattern(r"#\s*noqa(?![A-Za-z0-9_])(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE)
+_FILE = LazyPattern(
     r"^#\s*ddlguard\s*:\s*noqa(?![A-Za-z0-9_])(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE
 )
 _SKIP = frozenset(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import HOLE
 
 # More alternatives than this and the value is "built at run time": keeps the work linear.
@@ -167,7 +168,7 @@ def format_value(value: Value, conversion: int, spec: str) -> str:
         return HOLE
 
 
-_PERCENT = re.compile(
+_PERCENT = LazyPattern(
     r"%(?:\((?P<key>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
 )
 
@@ -193,7 +194,7 @@ def percent_format(
     return _PERCENT.sub(field, template)
 
 
-_BRACE = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}")
+_BRACE = LazyPattern(r"\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}")
 
 
 def brace_format(template: str, positional: list[Value], named: dict[str, Value]) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import sys
-import threading
 import types
 from functools import cache
 from typing import Any
@@ -48,6 +47,8 @@ def _defer_submodules() -> list[_Deferred] | None:
     top = importlib.util.find_spec("pglast")  # finds the package without running it
     if top is None or not top.submodule_search_locations:
         return None
+    import threading  # with the deferred modules only: a lock each, should threads race
+
     modules = []
     for name in _DEFERRED:
         spec = importlib.machinery.PathFinder.find_spec(

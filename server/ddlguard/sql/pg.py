@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import libpg, plpgsql
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
@@ -36,7 +37,7 @@ _CONTROL = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "LockStmt"
             "DeclareCursorStmt", "ExplainStmt"}  # fmt: skip
 _READS = {"FetchStmt"}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = LazyPattern("[\ud800-\udfff]")
 _MAX_DEPTH = 8  # DO inside EXECUTE inside DO...: deeper than this is UNKNOWN
 
 

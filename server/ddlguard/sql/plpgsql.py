@@ -10,11 +10,11 @@ read makes it UNKNOWN. A body that only changes schema or reads (the catalog, ty
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import libpg
 from ddlguard.sql.model import HOLE, SqlStatement, StatementKind
 from ddlguard.sql.placeholders import substitute
@@ -23,14 +23,14 @@ from ddlguard.sql.tokens import statement_words
 Node = dict[str, Any]
 Classify = Callable[[str], list[SqlStatement]]
 
-_FORMAT_SPEC = re.compile(r"%(?:\d+\$)?-?\d*([IsL%])")
+_FORMAT_SPEC = LazyPattern(r"%(?:\d+\$)?-?\d*([IsL%])")
 _DYNAMIC = {"PLpgSQL_stmt_dynexecute": "query", "PLpgSQL_stmt_dynfors": "query",
             "PLpgSQL_stmt_open": "dynquery", "PLpgSQL_stmt_return_query": "dynquery"}  # fmt: skip
 
 
 _DML_WORDS = {"INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "COPY"}
 _NOT_A_VERB_AFTER = {"FOR", "ON", "OR", "BEFORE", "AFTER", "OF", "INSTEAD"}  # FOR UPDATE, ON DELETE
-_SUBSTITUTE_NAME = re.compile(r"_x*")  # what placeholders.substitute puts for `{}`, `%s`...
+_SUBSTITUTE_NAME = LazyPattern(r"_x*")  # what placeholders.substitute puts for `{}`, `%s`...
 
 
 @dataclass(frozen=True, slots=True)
