@@ -145,22 +145,15 @@ def test_default_jobs_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert parallel.default_jobs() >= 1
 
 
-def test_default_jobs_leaves_busy_cores_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_jobs_is_every_usable_core(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DDLGUARD_JOBS", raising=False)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
-    monkeypatch.setattr(parallel, "busy_cores", lambda: 0)
-    assert parallel.default_jobs() == 4
-    monkeypatch.setattr(parallel, "busy_cores", lambda: 2)
-    assert parallel.default_jobs() == 2  # the two free cores
-    monkeypatch.setattr(parallel, "busy_cores", lambda: 9)
-    assert parallel.default_jobs() == 1
-
-
-def test_busy_cores_does_not_count_this_process() -> None:
-    assert 0 <= parallel.busy_cores() < 10_000
-
-
-# ---- check_paths: parallel and serial runs agree -------------------------------------------
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+        assert parallel.default_jobs() == 4
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set())
+        assert parallel.default_jobs() == 1
+    monkeypatch.setenv("DDLGUARD_JOBS", "0")  # not a positive integer: the cores decide
+    assert parallel.default_jobs() >= 1
 
 
 @needs_fork

@@ -21,8 +21,10 @@ from typing import TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-# below this many files, forking and pickling cost more than they save (docs/performance.md)
-PARALLEL_MIN_ITEMS = 128
+# below this many files, forking and pickling can cost more than they save: measured, 128
+# files ran 10 % slower in two processes than in one when another program kept a core busy,
+# 256 files never did (docs/performance.md)
+PARALLEL_MIN_ITEMS = 256
 # the most items in one chunk of work: small enough that processes end close together
 CHUNK_ITEMS = 8
 _TOKEN = 4  # bytes of a chunk number in the queue
@@ -32,37 +34,20 @@ JOBS_ENV = "DDLGUARD_JOBS"
 
 
 def default_jobs() -> int:
-    """`DDLGUARD_JOBS` when it is a positive integer, else the cores that are free.
+    """`DDLGUARD_JOBS` when it is a positive integer, else every usable core (affinity-aware).
 
-    Usable cores (affinity-aware) less those other processes are running on now:
-    on a saturated machine a forked worker only waits for a core, and the run is measured
-    slower than the serial one (docs/performance.md).
+    Cores busy with other work are used too: chunks are taken from a queue, so a worker
+    that gets little CPU takes few of them. Measured on 2 cores with one or two CPU-bound
+    processes beside the run, two workers still beat one (docs/performance.md); counting
+    the processes running at start-up (as before the queue) also mistook a momentary
+    blip for load in one run in ten.
     """
     configured = os.environ.get(JOBS_ENV, "").strip()
     if configured.isdigit() and int(configured) > 0:
         return int(configured)
     if hasattr(os, "sched_getaffinity"):
-        cores = max(1, len(os.sched_getaffinity(0)))
-    else:
-        cores = max(1, os.cpu_count() or 1)
-    return max(1, min(cores, cores - busy_cores()))
-
-
-def busy_cores() -> int:
-    """Processes running now besides this one (Linux's /proc/loadavg), else the 1-minute load.
-
-    The instant count follows load that just started or stopped; the average lags a minute.
-    """
-    try:
-        with open("/proc/loadavg", encoding="ascii") as fh:
-            running = int(fh.read().split()[3].split("/")[0])
-        return max(0, running - 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.getloadavg()[0])
-    except (AttributeError, OSError):  # no load average (Windows)
-        return 0
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:

@@ -65,7 +65,11 @@ def display_path(path: Path, cwd: Path) -> str:
 def sorted_findings(run: CheckRun, cwd: Path) -> Iterator[tuple[str, CheckedFile, Finding]]:
     """Every finding with its display path, ordered by path, line, column, code."""
     rows = [
-        (display_path(cf.result.path, cwd), cf, f) for cf in run.files for f in cf.result.findings
+        (shown, cf, f)
+        for cf in run.files
+        if cf.result.findings
+        for shown in (display_path(cf.result.path, cwd),)  # once per file, not per finding
+        for f in cf.result.findings
     ]
     rows.sort(key=lambda r: (r[0], r[2].range, r[2].code))
     yield from rows
