@@ -142,5 +142,5 @@ def sarif_log(run: CheckRun, *, cwd: Path) -> dict[str, Any]:
 
 
 def write_report(run: CheckRun, out: TextIO, *, cwd: Path) -> None:
-    json.dump(sarif_log(run, cwd=cwd), out, indent=2, ensure_ascii=False)
+    out.write(json.dumps(sarif_log(run, cwd=cwd), indent=2, ensure_ascii=False))  # one write
     out.write("\n")
