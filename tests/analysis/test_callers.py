@@ -47,6 +47,10 @@ ALIASES = {
     "from sqlalchemy import text as t": "from sqlalchemy import text as t\nfrom alembic import op\n\ndef upgrade():\n    op.get_bind().execute(t(SQL))",
     "from sqlalchemy.sql import text": "from sqlalchemy.sql import text\nfrom alembic import op\n\ndef upgrade():\n    op.get_bind().execute(text(SQL))",
     "import inside the function": "def upgrade():\n    from alembic import op as o\n    o.execute(SQL)",
+    "from alembic.op import *": "from alembic.op import *\n\ndef upgrade():\n    execute(SQL)",
+    "from alembic import *": "from alembic import *\n\ndef upgrade():\n    op.execute(SQL)",
+    "from alembic.context import *": "from alembic.context import *\n\ndef upgrade():\n    execute(SQL)",
+    "star get_bind": "from alembic.op import *\n\ndef upgrade():\n    get_bind().execute(SQL)",
 }
 
 

@@ -52,6 +52,7 @@ def both_ways(source: str) -> list[tuple[object, ...]]:
 
 CASES = {
     # each runs SQL through a spelling the shortcut must see
+    "star import": "from alembic.op import *\n\ndef upgrade():\n    execute('DELETE FROM t')\n",
     "aliased import": (
         "from alembic.op import execute as run\n\ndef upgrade():\n    run('UPDATE t SET a = 1')\n"
     ),

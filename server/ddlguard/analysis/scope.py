@@ -25,6 +25,12 @@ DEFER_FROM = 1000
 # `index_mentions` searches the text this many times at most, then walks everything left.
 MENTION_SEARCHES = 8
 END: Pos = (1 << 30, 0)
+# what `from M import *` binds that the detector follows, for Alembic's modules
+STAR_NAMES = {
+    "alembic": ("op", "context"),
+    "alembic.op": ("execute", "bulk_insert", "get_bind", "get_context"),
+    "alembic.context": ("execute", "get_bind", "get_context"),
+}
 START: Pos = (0, 0)
 
 
@@ -411,14 +417,16 @@ class Index:
         elif isinstance(stmt, ast.ImportFrom):
             base = "." * stmt.level + (stmt.module or "")
             for alias in stmt.names:
-                if alias.name != "*":
-                    self.imported_names.add(alias.asname or alias.name)
-                    path = (
-                        f"{base}.{alias.name}"
-                        if base and not base.endswith(".")
-                        else base + alias.name
-                    )
-                    scope.bind(alias.asname or alias.name, Binding("import", end, chain, path=path))
+                if alias.name == "*":  # only Alembic's names matter, and they are known
+                    for name in STAR_NAMES.get(base, ()):
+                        self.imported_names.add(name)
+                        scope.bind(name, Binding("import", end, chain, path=f"{base}.{name}"))
+                    continue
+                self.imported_names.add(alias.asname or alias.name)
+                path = (
+                    f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+                )
+                scope.bind(alias.asname or alias.name, Binding("import", end, chain, path=path))
         else:
             for child in ast.iter_child_nodes(stmt):
                 if isinstance(child, ast.expr):
