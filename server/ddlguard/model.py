@@ -11,7 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -49,18 +49,14 @@ class Applicability(enum.Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Position:
+class Position(NamedTuple):
     """A place in a file: 1-based line, 0-based column in code points."""
 
     line: int  # 1-based
     character: int  # 0-based, code points
 
-    __reduce__ = _by_fields
 
-
-@dataclass(frozen=True, slots=True, order=True)
-class Range:
+class Range(NamedTuple):
     """A span of a file, `end` exclusive; ordered by start, then end."""
 
     start: Position
@@ -69,8 +65,6 @@ class Range:
     @classmethod
     def of(cls, line: int, col: int, end_line: int, end_col: int) -> Range:
         return cls(Position(line, col), Position(end_line, end_col))
-
-    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from ddlguard.engine import analyze_source, decode_source, parse_error
 from ddlguard.model import FileResult, Finding, MigrationInfo
@@ -255,8 +256,7 @@ def check_paths(
     return run
 
 
-@dataclass(slots=True)
-class _Job:
+class _Job(NamedTuple):
     """One file to analyse with what its analysis needs (sent to a forked worker)."""
 
     path: Path

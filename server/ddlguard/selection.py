@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ddlguard.graph import project_key, read_info, revision_files
 from ddlguard.model import MigrationInfo
@@ -160,8 +159,7 @@ def _descendants(rev: str, infos: list[MigrationInfo]) -> set[str] | None:
 # ---- diff-base ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _GitAnswer:
+class _GitAnswer(NamedTuple):
     """`git`'s changed files for one work tree and base, with when they were asked."""
 
     at: float

@@ -409,9 +409,9 @@ class Evaluator:
         if b.kind == "def":
             return [FunctionRef(b.scope_id)]
         if b.kind in ("assign", "with") and b.value is not None:
-            if b.index is not None:
-                if isinstance(b.value, (ast.Tuple, ast.List)) and len(b.value.elts) > b.index:
-                    return list(self.eval(b.value.elts[b.index]))
+            if b.item is not None:
+                if isinstance(b.value, (ast.Tuple, ast.List)) and len(b.value.elts) > b.item:
+                    return list(self.eval(b.value.elts[b.item]))
                 return [UNKNOWN]
             return list(self.eval(b.value))
         if b.kind == "aug" and b.value is not None and b.op is not None:
@@ -440,7 +440,7 @@ class Evaluator:
         if param is None or param.star or not sites:
             return out or [Unknown("a parameter")]
         for call in sites:
-            arg = _argument(call, name, param.index)
+            arg = _argument(call, name, param.position)
             if arg is None and param.default is not None:
                 arg = param.default
             if arg is None or (isinstance(arg, ast.Starred)):

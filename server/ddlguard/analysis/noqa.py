@@ -17,6 +17,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, Range, Severity
@@ -35,8 +36,7 @@ _SKIP = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Directive:
+class Directive(NamedTuple):
     """One suppression comment: `codes` None means every code."""
 
     line: int  # 1-based

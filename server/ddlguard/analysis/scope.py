@@ -13,6 +13,7 @@ import ast
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ddlguard.analysis.prescan import hot_lines, normalise
 
@@ -34,30 +35,28 @@ STAR_NAMES = {
 START: Pos = (0, 0)
 
 
-@dataclass(slots=True)
-class Binding:
+class Binding(NamedTuple):
     """`name` gets a value at `pos` (visible from there on) inside the block `chain`.
 
-    kind: assign (value, index for tuple unpacking) | aug (op, value, before) | with (value) |
-    iter (value: the iterable) | import (path) | def (scope id) | param | unknown
+    kind: assign (value, item: the name's place in a tuple target) | aug (op, value, before) |
+    with (value) | iter (value: the iterable) | import (path) | def (scope id) | param | unknown
     """
 
     kind: str
     pos: Pos
     chain: Chain
     value: ast.expr | None = None
-    index: int | None = None
+    item: int | None = None
     path: str = ""
     op: ast.operator | None = None
     before: Pos = START
     scope_id: int = -1
 
 
-@dataclass(slots=True)
-class Param:
+class Param(NamedTuple):
     """A function parameter: its position, default, and whether it is `*args`/`**kwargs`."""
 
-    index: int | None  # positional index, None for keyword-only
+    position: int | None  # positional index, None for keyword-only
     default: ast.expr | None
     star: bool = False  # *args / **kwargs
 
@@ -88,8 +87,7 @@ class Scope:
         return scope if scope is not None and scope.kind == "function" else None
 
 
-@dataclass(frozen=True, slots=True)
-class Ctx:
+class Ctx(NamedTuple):
     """Where an expression node sits: its scope, innermost statement and block chain."""
 
     scope: Scope
@@ -462,7 +460,7 @@ class Index:
         elif isinstance(target, (ast.Tuple, ast.List)):
             for i, elt in enumerate(target.elts):
                 if isinstance(elt, ast.Name):
-                    scope.bind(elt.id, Binding("assign", end, chain, value, index=i))
+                    scope.bind(elt.id, Binding("assign", end, chain, value, item=i))
                 else:
                     self._unknown_targets(elt, scope, stmt, chain, end)
         else:

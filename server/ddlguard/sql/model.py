@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # What the Python analysis puts where an f-string hole or unknown piece was: an identifier, so
 # `WHERE id = {x}` and `FROM {table}` still parse. A hole where the verb goes cannot be read.
@@ -18,8 +18,7 @@ class StatementKind(enum.Enum):
     UNKNOWN = "unknown"  # cannot be classified (e.g. the verb is a hole)
 
 
-@dataclass(frozen=True, slots=True)
-class SqlStatement:
+class SqlStatement(NamedTuple):
     """One SQL statement: its kind, verb, tables, where it sits in the text, and who read it."""
 
     kind: StatementKind

@@ -10,9 +10,8 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import libpg, plpgsql
@@ -41,8 +40,7 @@ _SURROGATE = LazyPattern("[\ud800-\udfff]")
 _MAX_DEPTH = 8  # DO inside EXECUTE inside DO...: deeper than this is UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class _Text:
+class _Text(NamedTuple):
     """The text one parse saw: where it sits in the caller's text, and its placeholders."""
 
     parsed: str  # the substituted text given to the parser

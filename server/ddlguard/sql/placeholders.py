@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ddlguard.sql.model import HOLE
 
@@ -54,8 +54,7 @@ def _pattern(dialect: str) -> re.Pattern[str]:
     return re.compile(_SCANS.get(dialect, _SCANS["other"]), re.S)
 
 
-@dataclass(frozen=True, slots=True)
-class Substitution:
+class Substitution(NamedTuple):
     """The texts worth trying, in order, and where the placeholders were."""
 
     candidates: tuple[str, ...]

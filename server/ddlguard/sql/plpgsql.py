@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import libpg
@@ -33,8 +32,7 @@ _NOT_A_VERB_AFTER = {"FOR", "ON", "OR", "BEFORE", "AFTER", "OF", "INSTEAD"}  # F
 _SUBSTITUTE_NAME = LazyPattern(r"_x*")  # what placeholders.substitute puts for `{}`, `%s`...
 
 
-@dataclass(frozen=True, slots=True)
-class DoResult:
+class DoResult(NamedTuple):
     """What a DO block does: its kind, and the tables it writes when it changes data."""
 
     kind: StatementKind  # DML, DDL or UNKNOWN
