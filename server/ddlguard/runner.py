@@ -257,7 +257,7 @@ def check_paths(
 
 
 class _Job(NamedTuple):
-    """One file to analyse with what its analysis needs (sent to a forked worker)."""
+    """One file to analyse with what its analysis needs (forked workers inherit the list)."""
 
     path: Path
     project: Project
