@@ -44,7 +44,7 @@ class Resolver:
         self._folders: dict[str, tuple[str | None, str]] = {}
         # (a file's folder as given, a folder as given) -> is the first inside the second
         self._within: dict[tuple[str, str], bool] = {}
-        # file as given -> `safe_resolve` form, normcase'd (`file_key`)
+        # file as given -> its `safe_resolve` form, as a string
         self._files: dict[str, str] = {}
         # file as given -> neither a folder nor a symlink, for files seen in a folder listing
         self._plain: dict[str, bool] = {}
@@ -106,24 +106,27 @@ class Resolver:
 
     def file(self, path: Path) -> Path:
         """Exactly `safe_resolve(path)`, with the folder part cached, remembered per path."""
-        return Path(self.file_key(path))
+        return Path(self._real_file(path))
 
     def file_key(self, path: Path) -> str:
         """`safe_resolve(path)` as a string compared as paths are (`os.path.normcase`): the
         run's identity of a file, without building a `Path` for each of 1,000 files."""
+        return os.path.normcase(self._real_file(path))
+
+    def _real_file(self, path: Path) -> str:
         key = os.fspath(path)
         known = self._files.get(key)
         if known is None:
             joined = self.in_folder(path)
-            real = str(safe_resolve(path)) if os.path.islink(joined) else joined
-            known = self._files[key] = os.path.normcase(real)
+            known = str(safe_resolve(path)) if os.path.islink(joined) else joined
+            self._files[key] = known
         return known
 
     def remember(self, path: Path, resolved: str, *, symlink: bool) -> None:
         """Record what discovery learnt of a file it listed: `file(path)`, and whether it is a
         symlink (`scandir` knows, so no `lstat` is needed later)."""
         key = os.fspath(path)
-        self._files[key] = os.path.normcase(resolved)
+        self._files[key] = resolved
         self._plain[key] = not symlink
 
     def plain_file(self, path: Path) -> bool | None:
