@@ -21,7 +21,7 @@ from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
-from ddlguard.project import Project, is_revision_name, looks_like_migration_text, walk_folders
+from ddlguard.project import Project, looks_like_migration_text, version_folders
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 
@@ -152,15 +152,11 @@ def revision_files(
 
 def _revision_names(project: Project, resolver: Resolver) -> Iterator[tuple[str, list[str]]]:
     """Each folder of the project's version locations (normalised, as walked from a resolved
-    location) with the names of its revision files: `contains_version_file`, decided once
-    per folder."""
+    location) with the names of its revision files."""
     for vdir in project.version_dirs:
-        if not vdir.is_dir():
-            continue
-        for walked, files in walk_folders(vdir):
-            if any(resolver.folder_within(walked, d) for d in project.version_dirs):
-                folder = str(Path(walked))
-                yield folder, [name for name, _ in files if is_revision_name(name)]
+        if vdir.is_dir():
+            for walked, files in version_folders(project, vdir, resolver):
+                yield str(Path(walked)), [name for name, _ in files]
 
 
 def _looks_like_migration_file(path: Path) -> bool:

@@ -476,26 +476,32 @@ def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool
     return is_covered
 
 
+def version_folders(
+    project: Project, vdir: Path, resolver: Resolver
+) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
+    """Each folder under `vdir` (as walked) that lies in one of the project's version
+    locations, with its revision files (name, is a symlink): `contains_version_file`, decided
+    once per folder (a name holds no separator)."""
+    for folder, files in walk_folders(vdir):
+        if any(resolver.folder_within(folder, d) for d in project.version_dirs):
+            yield folder, [(name, link) for name, link in files if is_revision_name(name)]
+
+
 def _version_files(
     project: Project, vdir: Path, top: Path, resolver: Resolver
 ) -> Iterator[tuple[Path, str, bool]]:
     """(path to report, resolved path, is a symlink) of each revision file under `vdir`, in
     walk order.
 
-    What `contains_version_file`, `_relative_like` and `Resolver.file` would say of each file,
-    decided once per folder: a file's folder settles all three (a name holds no separator),
-    and `scandir` already knows which files are symlinks.
+    What `_relative_like` and `Resolver.file` would say of each file, decided once per
+    folder, and `scandir` already knows which files are symlinks.
     """
-    for folder, names in walk_folders(vdir):
-        if not any(resolver.folder_within(folder, d) for d in project.version_dirs):
-            continue
+    top_real = resolver.folder(top)
+    for folder, names in version_folders(project, vdir, resolver):
         real = resolver.folder(folder)
-        top_real = resolver.folder(top)
         shown = top / Path(real).relative_to(top_real) if is_within_str(real, top_real) else None
         base = Path(folder)
         for name, is_link in names:
-            if not is_revision_name(name):
-                continue
             path = shown / name if shown is not None else base / name
             yield path, str(safe_resolve(path)) if is_link else os.path.join(real, name), is_link
 

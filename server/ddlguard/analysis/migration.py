@@ -56,18 +56,8 @@ def docstring_message(tree: ast.Module) -> str | None:
 
 
 def read_migration_info(tree: ast.Module) -> MigrationInfo:
-    assigns: dict[str, tuple[ast.expr, int]] = {}
-    has_upgrade = has_downgrade = False
-    for stmt in tree.body:  # module_assignments and the functions, in one pass
-        if isinstance(stmt, ast.Assign):
-            for target in stmt.targets:
-                if isinstance(target, ast.Name):
-                    assigns[target.id] = (stmt.value, stmt.lineno)
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            has_upgrade = has_upgrade or stmt.name == "upgrade"
-            has_downgrade = has_downgrade or stmt.name == "downgrade"
-        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
-            assigns[stmt.target.id] = (stmt.value, stmt.lineno)
+    assigns = module_assignments(tree)
+    funcs = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
 
     def strings(name: str) -> tuple[str, ...]:
         value = assigns.get(name)
@@ -82,8 +72,8 @@ def read_migration_info(tree: ast.Module) -> MigrationInfo:
         branch_labels=strings("branch_labels"),
         depends_on=strings("depends_on"),
         message=docstring_message(tree),
-        has_upgrade=has_upgrade,
-        has_downgrade=has_downgrade,
+        has_upgrade="upgrade" in funcs,
+        has_downgrade="downgrade" in funcs,
         revision_line=revision_at[1] if revision_at else None,
         down_revision_line=down_at[1] if down_at else None,
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _NAME_CHARS = _WORD_CHARS | {"."}
@@ -58,6 +58,18 @@ def _callee(name: str) -> re.Pattern[str]:
     return re.compile(re.escape(name) + r"(?:\s|\\|\)|#[^\n]*)*\(")
 
 
+def _word_hits(
+    text: str, words: frozenset[str], prefixes: Iterable[str]
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each of `words` as a whole identifier, and of each identifier start
+    in `prefixes`, in `text`."""
+    for pattern in [*_words(words), *map(_prefix, prefixes)]:
+        for m in pattern.finditer(text):
+            start = m.start()
+            if not (start and text[start - 1] in _WORD_CHARS):
+                yield start, m.end()
+
+
 def mentions(text: str, words: frozenset[str], prefixes: tuple[str, ...] = ()) -> bool:
     """Does `text` hold one of `words` as a whole identifier, or an identifier starting with
     one of `prefixes`, anywhere (code, strings or comments)?
@@ -68,12 +80,7 @@ def mentions(text: str, words: frozenset[str], prefixes: tuple[str, ...] = ()) -
     """
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    for pattern in [*_words(words), *map(_prefix, prefixes)]:
-        for m in pattern.finditer(text):
-            start = m.start()
-            if not (start and text[start - 1] in _WORD_CHARS):
-                return True
-    return False
+    return next(_word_hits(text, words, prefixes), None) is not None
 
 
 def normalise(source: str) -> str:
@@ -95,12 +102,7 @@ def hot_lines(
     identifiers starting so (`bulk_`), `callees` names called directly (`f(...)`, not
     `x.f(...)`). `always` adds lambdas, comprehensions, walruses and non-ASCII text.
     """
-    hits: list[tuple[int, int]] = []
-    for pattern in [*_words(frozenset(words)), *map(_prefix, prefixes)]:
-        for m in pattern.finditer(text):
-            start = m.start()
-            if not (start and text[start - 1] in _WORD_CHARS):
-                hits.append((start, m.end()))
+    hits = list(_word_hits(text, frozenset(words), prefixes))
     for pattern in map(_callee, callees):
         for m in pattern.finditer(text):
             start = m.start()

@@ -26,13 +26,13 @@ DEFER_FROM = 1000
 # `index_mentions` searches the text this many times at most, then walks everything left.
 MENTION_SEARCHES = 8
 END: Pos = (1 << 30, 0)
+START: Pos = (0, 0)
 # what `from M import *` binds that the detector follows, for Alembic's modules
 STAR_NAMES = {
     "alembic": ("op", "context"),
     "alembic.op": ("execute", "bulk_insert", "get_bind", "get_context"),
     "alembic.context": ("execute", "get_bind", "get_context"),
 }
-START: Pos = (0, 0)
 
 
 class Binding(NamedTuple):
