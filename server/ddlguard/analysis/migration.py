@@ -24,6 +24,33 @@ def _strings(node: ast.expr | None) -> tuple[str, ...] | None:
     return None
 
 
+def _labels(node: ast.expr | None) -> tuple[str, ...]:
+    """Branch labels: literal strings as they are, anything else as an opaque `<expr>` label.
+
+    `branch_labels = (cli.EXPAND_BRANCH,)` (a constant imported from the project) cannot be
+    read statically, but it still says the branch is labelled: each distinct expression
+    stands for one label, so expand/contract heads are told apart.
+    """
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return ()
+    elts = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else [node]
+    out: list[str] = []
+    for elt in elts:
+        if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+            out.append(elt.value)
+        else:
+            out.append(_opaque(elt))
+    return tuple(out)
+
+
+def _opaque(node: ast.expr) -> str:
+    try:
+        text = ast.unparse(node)
+    except (RecursionError, ValueError):
+        text = f"expression on line {getattr(node, 'lineno', 0)}"
+    return f"<{text[:200]}>"
+
+
 def module_assignments(tree: ast.Module) -> dict[str, tuple[ast.expr, int]]:
     """Module-level `name = value` and `name: T = value`, last one wins, with its line."""
     found: dict[str, tuple[ast.expr, int]] = {}
@@ -69,7 +96,7 @@ def read_migration_info(tree: ast.Module) -> MigrationInfo:
     return MigrationInfo(
         revision=rev[0] if rev else None,
         down_revisions=strings("down_revision"),
-        branch_labels=strings("branch_labels"),
+        branch_labels=_labels(assigns["branch_labels"][0]) if "branch_labels" in assigns else (),
         depends_on=strings("depends_on"),
         message=docstring_message(tree),
         has_upgrade="upgrade" in funcs,
