@@ -208,7 +208,57 @@ def _finalise(cf: CheckedFile, findings: list[Finding]) -> list[Finding]:
 
 
 def graph_findings(graph: Graph) -> list[tuple[CheckedFile, list[Finding]]]:
-    """Raw findings (default severities, no noqa) for the checked nodes of one graph."""
+    """Raw findings (default severities, no noqa) for the checked nodes of a project's graph,
+    each separate tree of it checked on its own (`separate_trees`)."""
+    return [found for tree in separate_trees(graph) for found in _tree_findings(tree)]
+
+
+def separate_trees(graph: Graph) -> list[Graph]:
+    """The graph split into the trees its folders hold, when folders do not refer to each other.
+
+    A tree per dialect (`versions/postgresql`, `versions/sqlite`, often reusing revision ids)
+    or several Alembic environments side by side are separate graphs: revisions in one never
+    name revisions in another. Folders are joined when a revision names a parent (or a
+    `depends_on`) that only another folder defines, so release folders of one history
+    (`versions/2023.1/expand`, `versions/2024.1/expand`) stay one graph. A parent defined in
+    the revision's own folder is looked up there first, as in a separate tree.
+    """
+    folders: dict[str, list[Node]] = {}
+    for node in graph.nodes:
+        folders.setdefault(os.path.dirname(os.path.normcase(str(node.path))), []).append(node)
+    if len(folders) < 2:
+        return [graph]
+    defined: dict[str, set[str]] = {}  # revision id or label -> folders defining it
+    for folder, nodes in folders.items():
+        for node in nodes:
+            for name in (node.info.revision, *node.info.branch_labels):
+                if name:
+                    defined.setdefault(name, set()).add(folder)
+    parent = {folder: folder for folder in folders}
+
+    def find(folder: str) -> str:
+        while parent[folder] != folder:
+            parent[folder] = parent[parent[folder]]
+            folder = parent[folder]
+        return folder
+
+    for folder, nodes in folders.items():
+        for node in nodes:
+            for name in (*node.info.down_revisions, *node.info.depends_on):
+                where = defined.get(name, set())
+                if folder in where:
+                    continue
+                for other in where:
+                    parent[find(other)] = find(folder)
+    trees: dict[str, Graph] = {}
+    for folder, nodes in folders.items():
+        tree = trees.setdefault(find(folder), Graph(unreadable=graph.unreadable))
+        tree.nodes.extend(nodes)
+    return list(trees.values())
+
+
+def _tree_findings(graph: Graph) -> list[tuple[CheckedFile, list[Finding]]]:
+    """Raw findings for the checked nodes of one tree."""
     by_rev = graph.by_revision()
     # id(node) -> [(code, which assignment, message, statement)]
     raw: dict[int, list[tuple[str, str, str, str]]] = {}
