@@ -158,10 +158,27 @@ def _section_project(ini: Path, parser: configparser.ConfigParser, section: str)
             project.version_dirs = [beside.resolve()]
         else:
             project.problems.append(f"{ini}: no script_location in [{section}]")
-    for vdir in project.version_dirs:
-        if not vdir.is_dir():
-            project.problems.append(f"{ini}: version location {vdir} is not a folder")
+    missing = [vdir for vdir in project.version_dirs if not vdir.is_dir()]
+    if (
+        missing
+        and len(missing) == len(project.version_dirs)
+        and _templated(script_location, version_locations)
+    ):
+        # `{placeholder}` or `%(var)s` that only the application fills in at run time
+        project.version_dirs = []
+        project.problems.append(
+            f"{ini}: the version locations of [{section}] cannot be resolved statically; "
+            "the migrations are found by their versions/ folders instead"
+        )
+        return project
+    for vdir in missing:
+        project.problems.append(f"{ini}: version location {vdir} is not a folder")
     return project
+
+
+def _templated(*locations: str | None) -> bool:
+    """A location holding a placeholder filled in at run time (env.py, a cookiecutter)."""
+    return any(loc is not None and ("{" in loc or "%(" in loc or "$" in loc) for loc in locations)
 
 
 def _split_locations(text: str, separator: str) -> list[str]:
@@ -188,13 +205,14 @@ def _location(base: Path, text: str) -> Path:
         return (base / text).resolve()
     package, rest = match.group(1), match.group(2)
     parts = package.split(".")
+    inner = [p for p in rest.split(":") if p]  # Alembic joins every `:`-token as a path part
     for folder in (base, *list(base.parents)[:3]):
         for candidate in (folder.joinpath(*parts), folder.joinpath("src", *parts)):
             if (candidate / "__init__.py").is_file() or candidate.is_dir():
-                return (candidate / rest).resolve()
+                return candidate.joinpath(*inner).resolve()
         if folder.name == parts[-1] and len(parts) == 1:
-            return (folder / rest).resolve()
-    return (base / rest).resolve()
+            return folder.joinpath(*inner).resolve()
+    return base.joinpath(*inner).resolve()
 
 
 def _version_dirs(
