@@ -14,7 +14,7 @@ import tokenize
 
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.lazy_re import LazyPattern
-from ddlguard.model import Applicability, Finding, FixHint, Range
+from ddlguard.model import Applicability, Finding, FixHint, MigrationInfo, Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.rules import RULES
 
@@ -162,14 +162,32 @@ def _is_noop(stmt: ast.stmt) -> bool:
     )
 
 
+def _empty_by_design(info: MigrationInfo) -> bool:
+    """Revisions whose place in the graph is their purpose, so an empty upgrade() is expected.
+
+    A base (the first revision, often a baseline of a schema made before Alembic), a merge
+    (`alembic merge`), a revision that starts or names a branch (`branch_labels`, as
+    `alembic revision --branch-label` writes it), and one that only orders itself after
+    another branch (`depends_on`: expand/contract release markers).
+    """
+    return (
+        not info.down_revisions
+        or len(info.down_revisions) > 1
+        or bool(info.branch_labels)
+        or bool(info.depends_on)
+    )
+
+
 def _empty_upgrade_finding(tree: ast.Module, source: str) -> Finding | None:
     func = next(
         (s for s in tree.body if isinstance(s, ast.FunctionDef) and s.name == "upgrade"), None
     )
     if func is None or not all(_is_noop(s) for s in func.body):
         return None
-    if len(read_migration_info(tree).down_revisions) > 1:
-        return None  # a merge revision (`alembic merge`) is empty by design
+    if ast.get_docstring(func):
+        return None  # the docstring says why it is empty
+    if _empty_by_design(read_migration_info(tree)):
+        return None
     end = func.end_lineno or func.lineno
     comments = _comment_lines(source) or {}
     if any(

@@ -91,9 +91,9 @@ def test_a_partly_edited_checklist_is_still_found() -> None:
     assert lines[1] not in cleaned and "import sqlalchemy" in cleaned
 
 
-@pytest.mark.parametrize("body", ["pass", "...", '"""nothing yet"""', '"""doc"""\npass'])
+@pytest.mark.parametrize("body", ["pass", "...", '""""""\npass', "pass\n'late string'"])
 def test_empty_upgrade_without_comment_is_dg202(body: str) -> None:
-    source = migration("a1", None, body=body)
+    source = migration("b2", "a1", body=body)
     findings = check_hygiene(ast.parse(source), source)
     assert [f.code for f in findings] == ["DG202"]
     line = source.splitlines().index("def upgrade() -> None:") + 1
@@ -111,11 +111,43 @@ def test_empty_upgrade_without_comment_is_dg202(body: str) -> None:
     ],
 )
 def test_upgrade_that_works_or_says_why_is_fine(body: str) -> None:
-    assert _codes(migration("a1", None, body=body)) == []
+    assert _codes(migration("b2", "a1", body=body)) == []
+
+
+@pytest.mark.parametrize(
+    "body", ['"""Nothing to do: the data moved to scripts/sql."""', '"""Marker."""\npass']
+)
+def test_a_docstring_that_says_why_is_a_reason(body: str) -> None:
+    assert _codes(migration("b2", "a1", body=body)) == []
 
 
 def test_a_pragma_is_not_a_reason() -> None:
-    assert _codes(migration("a1", None, body="pass  # type: ignore")) == ["DG202"]
+    assert _codes(migration("b2", "a1", body="pass  # type: ignore")) == ["DG202"]
+
+
+@pytest.mark.parametrize(
+    ("down", "labels", "depends_on"),
+    [
+        (None, None, None),  # a base: a baseline of a schema made before Alembic
+        ("a1", "expand", None),  # starts a labelled branch
+        ("a1", None, "x9"),  # a release marker that orders itself after another branch
+    ],
+)
+def test_revisions_empty_by_design_are_fine(
+    down: str | None, labels: str | None, depends_on: str | None
+) -> None:
+    source = migration("b2", down, body="pass", labels=labels, depends_on=depends_on)
+    assert _codes(source) == []
+
+
+@pytest.mark.parametrize(
+    "labels", ["(cli.EXPAND_BRANCH,)", "migration.CONTRACT_BRANCH", "('ocata01', m.CONTRACT)"]
+)
+def test_labels_that_are_not_literals_still_label_the_branch(labels: str) -> None:
+    source = migration("b2", "a1", body="pass").replace(
+        "branch_labels = None", f"branch_labels = {labels}"
+    )
+    assert _codes(source) == []
 
 
 def test_cli_reports_hygiene_as_warnings_and_exits_zero(tmp_path: Path) -> None:
@@ -140,7 +172,7 @@ def test_cli_reports_hygiene_as_warnings_and_exits_zero(tmp_path: Path) -> None:
 @pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
 def test_comments_are_found_with_every_line_ending(newline: str) -> None:
     """ast splits lines on CR alone too; the comment scan must agree or DG202 misfires."""
-    explained = migration("a1", None, body="# data only: see scripts/sql\npass")
+    explained = migration("b2", "a1", body="# data only: see scripts/sql\npass")
     assert _codes(explained.replace("\n", newline)) == []
     source = _with_checklist(migration("a1", None)).replace("\n", newline)
     assert _codes(source) == ["DG201"]

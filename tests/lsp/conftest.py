@@ -58,6 +58,13 @@ class Project:
     ) -> Path:
         return self.write(name, migration(revision, down, body, message))
 
+    def add_after_base(self, name: str, revision: str, body: str = DATA_BODY) -> Path:
+        """`revision` on top of a base `a0` (written once): an empty upgrade() in a base is
+        fine by design (DG202 stays silent there), so DG202 tests need a parent."""
+        if not (self.versions / "a0_base.py").exists():
+            self.add("a0_base.py", "a0", None, body='    op.create_table("base")')
+        return self.add(name, revision, "a0", body)
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Project:

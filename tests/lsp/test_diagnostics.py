@@ -11,7 +11,7 @@ EMPTY = "    pass"
 
 
 async def test_diagnostic_fields(session: Session, project: Project) -> None:
-    path = project.add("a1_init.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_init.py", "a1", body=EMPTY)
     u = session.open(path)
     [d] = await session.diagnostics(u, version=1)
     assert d.code == "DG202" and d.source == "ddlguard"
@@ -19,19 +19,19 @@ async def test_diagnostic_fields(session: Session, project: Project) -> None:
     assert d.code_description is not None and d.code_description.href.endswith("/DG202.md")
     assert "upgrade()" in d.message
     assert d.data["code"] == "DG202" and d.data["version"] == 1 and d.data["fix"] is None
-    line = migration("a1", None, EMPTY).splitlines().index("def upgrade():")
+    line = migration("a1", "a0", EMPTY).splitlines().index("def upgrade():")
     assert d.range == types.Range(types.Position(line, 0), types.Position(line, len("def upgrade")))
 
 
 async def test_burst_of_changes_publishes_only_the_latest_version(
     session: Session, project: Project
 ) -> None:
-    path = project.add("a1_init.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_init.py", "a1", body=EMPTY)
     u = session.open(path)
     await session.diagnostics(u, version=1)
-    clean = migration("a1", None, '    op.create_table("t")')
+    clean = migration("a1", "a0", '    op.create_table("t")')
     for _ in range(20):  # alternate: a stale version would publish a DG202
-        session.change(u, migration("a1", None, EMPTY))
+        session.change(u, migration("a1", "a0", EMPTY))
         last = session.change(u, clean)
     assert await session.diagnostics(u, version=last) == []
     await session.settle()
@@ -42,17 +42,17 @@ async def test_burst_of_changes_publishes_only_the_latest_version(
 
 
 async def test_syntax_error_keeps_last_good_findings(session: Session, project: Project) -> None:
-    path = project.add("a1_init.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_init.py", "a1", body=EMPTY)
     u = session.open(path)
     good = await session.diagnostics(u, version=1)
-    v = session.change(u, migration("a1", None, EMPTY) + "\ndef broken(:\n")
+    v = session.change(u, migration("a1", "a0", EMPTY) + "\ndef broken(:\n")
     await session.settle()
     assert all(p.version != v for p in session.published_for(u)), (
         "nothing published for a broken version"
     )
     assert list(session.client.diagnostics[u]) == good
     assert not any(str(d.code) == "DG000" for p in session.published_for(u) for d in p.diagnostics)
-    fixed = session.change(u, migration("a1", None, '    op.create_table("t")'))
+    fixed = session.change(u, migration("a1", "a0", '    op.create_table("t")'))
     assert await session.diagnostics(u, version=fixed) == []
 
 
@@ -61,7 +61,7 @@ async def test_close_clears(project: Project) -> None:
 
     s = await start_session(project.root, init_options={"openFilesOnly": True})
     try:
-        path = project.add("a1_init.py", "a1", None, body=EMPTY)
+        path = project.add_after_base("a1_init.py", "a1", body=EMPTY)
         u = s.open(path)
         assert await s.diagnostics(u, version=1)
         s.close(u)
@@ -86,5 +86,5 @@ async def test_server_survives_garbage(session: Session, project: Project) -> No
     v = session.change(u, "def upgrade(:\n" * 1000)
     v = session.change(u, "x = " + "-" * 200_000 + "1\n")  # deep nesting
     v = session.change(u, "x = " + "[" * 90 + "]" * 90 + "\n" + "# " + "é" * 3_000_000 + "\n")
-    v = session.change(u, migration("a1", None, EMPTY))
+    v = session.change(u, migration("a1", "a0", EMPTY))
     assert [d.code for d in await session.diagnostics(u, version=v)] == ["DG202"]

@@ -20,7 +20,7 @@ async def test_internal_error_is_an_lsp_error_and_the_server_lives_on(
     assert any("Traceback" in m.message for m in session.client.log_messages)
     shown = [m for m in session.client.messages if m.type == types.MessageType.Error]
     assert len(shown) <= 1
-    path = project.add("a1_m.py", "a1", None, body="    pass")
+    path = project.add_after_base("a1_m.py", "a1", body="    pass")
     u = session.open(path)
     assert [d.code for d in await session.diagnostics(u, version=1)] == ["DG202"]
 
@@ -41,5 +41,5 @@ async def test_requests_on_unknown_documents_do_not_crash(
         )
     )
     assert not actions
-    path = project.add("a1_m.py", "a1", None, body="    pass")
+    path = project.add_after_base("a1_m.py", "a1", body="    pass")
     assert await session.diagnostics(session.open(path), version=1)

@@ -73,7 +73,7 @@ async def test_ddl_in_data_scripts_is_found_by_the_scan(project: Project) -> Non
 
 
 async def test_since_revision_from_editor_settings(project: Project) -> None:
-    old = project.add("a1_m.py", "a1", None, body="    pass")
+    old = project.add_after_base("a1_m.py", "a1", body="    pass")
     new = project.add("b2_m.py", "b2", "a1", body="    pass")
     s = await start_session(
         project.root, init_options={"sinceRevision": "a1", "openFilesOnly": True}

@@ -9,7 +9,7 @@ from .harness import Session
 async def test_empty_upgrade_is_published_with_version_and_code_description(
     session: Session, project: Project
 ) -> None:
-    path = project.add("a1_init.py", "a1", None, body="    pass")
+    path = project.add_after_base("a1_init.py", "a1", body="    pass")
     u = session.open(path)
     diags = await session.diagnostics(u, version=1)
     assert [d.code for d in diags] == ["DG202"]

@@ -52,7 +52,7 @@ async def test_scan_publishes_closed_files_with_progress(project: Project) -> No
 
 
 async def test_open_files_only_turns_the_scan_off(project: Project) -> None:
-    path = project.add("a1_m.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     s = await start_session(project.root, init_options={"openFilesOnly": True})
     try:
         await s.settle(0.5)
@@ -70,7 +70,7 @@ async def test_watched_migration_change_is_reanalysed(session: Session, project:
     watchers = session.recorder.registrations[0].registrations[0].register_options
     globs = [w["globPattern"] for w in watchers["watchers"]]
     assert "**/alembic.ini" in globs and "**/*.py" in globs
-    path.write_text(migration("a1", None, EMPTY))
+    path.write_text(migration("a1", "a0", EMPTY))
     session.client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams([types.FileEvent(u, types.FileChangeType.Changed)])
     )
@@ -85,7 +85,7 @@ async def test_watched_migration_change_is_reanalysed(session: Session, project:
 async def test_project_config_change_reanalyses_open_documents(
     session: Session, project: Project
 ) -> None:
-    path = project.add("a1_m.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     u = session.open(path)
     assert await session.diagnostics(u, version=1)
     (project.backend / "pyproject.toml").write_text('[tool.ddlguard]\nignore = ["DG202"]\n')
@@ -103,7 +103,7 @@ async def test_project_config_change_reanalyses_open_documents(
 
 
 async def test_initialization_options_and_configuration_change(project: Project) -> None:
-    path = project.add("a1_m.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     s = await start_session(
         project.root,
         init_options={"severity": {"DG202": "error"}, "openFilesOnly": True},
@@ -126,7 +126,7 @@ async def test_project_file_wins_over_editor_settings(project: Project) -> None:
     (project.backend / "pyproject.toml").write_text(
         '[tool.ddlguard]\nseverity = {DG202 = "info"}\n'
     )
-    path = project.add("a1_m.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     s = await start_session(
         project.root, init_options={"severity": {"DG202": "error"}, "openFilesOnly": True}
     )
@@ -152,14 +152,14 @@ async def test_invalid_settings_are_logged_and_shown_once(project: Project) -> N
         assert sum("dialect" in m for m in shown) == 1, shown
         assert sum("bogus" in m for m in shown) == 1, shown
         assert sum("dialect" in m.message for m in s.client.log_messages) >= 2
-        path = project.add("a1_m.py", "a1", None, body=EMPTY)
+        path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
         assert await s.diagnostics(s.open(path), version=1)  # defaults still apply
     finally:
         await stop_session(s)
 
 
 async def test_pull_diagnostics(project: Project) -> None:
-    path = project.add("a1_m.py", "a1", None, body=EMPTY)
+    path = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     s = await start_session(
         project.root, capabilities(pull=True), init_options={"openFilesOnly": True}
     )
@@ -169,7 +169,7 @@ async def test_pull_diagnostics(project: Project) -> None:
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(u))
         )
         assert [d.code for d in report.items] == ["DG202"]
-        s.change(u, migration("a1", None, '    op.create_table("t")'))
+        s.change(u, migration("a1", "a0", '    op.create_table("t")'))
         report = await s.client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(u))
         )
@@ -180,7 +180,7 @@ async def test_pull_diagnostics(project: Project) -> None:
 
 
 async def test_exclude_from_editor_settings(project: Project) -> None:
-    kept = project.add("a1_m.py", "a1", None, body=EMPTY)
+    kept = project.add_after_base("a1_m.py", "a1", body=EMPTY)
     left = project.add("b2_legacy.py", "b2", "a1", body=EMPTY)
     s = await start_session(project.root, init_options={"exclude": ["**/*_legacy.py"]})
     try:
@@ -195,8 +195,8 @@ async def test_exclude_from_editor_settings(project: Project) -> None:
 async def test_settings_per_workspace_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Multi-root: each folder's `ddlguard` section applies to the files in that folder."""
     strict, relaxed = Project(tmp_path / "strict"), Project(tmp_path / "relaxed")
-    a = strict.add("a1_m.py", "a1", None, body=EMPTY)
-    b = relaxed.add("a1_m.py", "a1", None, body=EMPTY)
+    a = strict.add_after_base("a1_m.py", "a1", body=EMPTY)
+    b = relaxed.add_after_base("a1_m.py", "a1", body=EMPTY)
     s = await start_session(
         tmp_path,
         init_options={"openFilesOnly": True},
