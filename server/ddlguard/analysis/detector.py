@@ -25,6 +25,7 @@ from ddlguard.analysis.values import (
     Api,
     CoreDml,
     CoreSelect,
+    Method,
     Module,
     Num,
     Text,
@@ -123,24 +124,10 @@ class _Detector:
             method = func.attr
             if method not in _INTERESTING and not method.startswith(_PREFIXES):
                 return None  # `sa.Column(...)`, `op.add_column(...)`: nothing to evaluate
-            receivers = self.ev.eval(func.value)
-            if OP in receivers and method == "bulk_insert":
-                return self._bulk_insert(call)
-            if (OP in receivers or CONTEXT in receivers) and method == "execute":
-                return self._executed(call, method)
-            if CONN in receivers and method in EXEC_METHODS:
-                return self._executed(call, method)
-            if SESSION in receivers and (method in ORM_METHODS or method.startswith(_PREFIXES)):
-                return self._orm(call, method)
-            if method in EXEC_METHODS and not any(isinstance(r, Api) for r in receivers):
-                # an unknown object executing a SQLAlchemy construct is a connection
-                arg = _sql_argument(call)
-                if arg is not None and any(
-                    isinstance(v, (TextClause, CoreDml, CoreSelect)) for v in self.ev.eval(arg)
-                ):
-                    return self._executed(call, method)
-            return None
-        if not (isinstance(func, ast.Name) and func.id in self.index.imported_names):
+            return self._call_on(call, self.ev.eval(func.value), method)
+        if not isinstance(func, ast.Name) or (
+            func.id not in self.index.imported_names and func.id not in self.index.alias_names
+        ):
             return None
         for callee in self.ev.eval(func):
             if isinstance(callee, Module):
@@ -148,7 +135,43 @@ class _Detector:
                     return self._bulk_insert(call)
                 if callee.path in ("alembic.op.execute", "alembic.context.execute"):
                     return self._executed(call, "execute")
+            elif isinstance(callee, Method):  # `run = op.execute; run(sql)`
+                found = self._call_on(call, (callee.api,), callee.name)
+                if found is not None:
+                    return found
         return None
+
+    def _call_on(self, call: ast.Call, receivers: tuple[Value, ...], method: str) -> Finding | None:
+        """`receiver.method(...)` (or an alias of it) for each thing the receiver may be."""
+        if OP in receivers and method == "bulk_insert":
+            return self._bulk_insert(call)
+        if (OP in receivers or CONTEXT in receivers) and method == "execute":
+            return self._executed(call, method)
+        if CONN in receivers and method in EXEC_METHODS:
+            return self._executed(call, method)
+        if SESSION in receivers and (method in ORM_METHODS or method.startswith(_PREFIXES)):
+            if method in EXEC_METHODS and self._sends_sql(call):
+                # the code follows the statement: Core or SQL text through a session
+                return self._executed(call, method)
+            return self._orm(call, method)
+        if (
+            method in EXEC_METHODS
+            and not any(isinstance(r, Api) for r in receivers)
+            and self._sends_sql(call, text=False)
+        ):
+            # an unknown object executing a SQLAlchemy construct is a connection
+            return self._executed(call, method)
+        return None
+
+    def _sends_sql(self, call: ast.Call, *, text: bool = True) -> bool:
+        """Is the executed argument SQL text (when `text`) or a SQLAlchemy construct?"""
+        arg = _sql_argument(call)
+        if arg is None:
+            return False
+        kinds = (
+            (TextClause, CoreDml, CoreSelect, Text) if text else (TextClause, CoreDml, CoreSelect)
+        )
+        return any(isinstance(v, kinds) for v in self.ev.eval(arg))
 
     # -- the rules -------------------------------------------------------------------------
 
@@ -328,8 +351,9 @@ class _Detector:
         )
 
     def _orm(self, call: ast.Call, method: str) -> Finding:
-        assert isinstance(call.func, ast.Attribute)
-        label = f"{describe(call.func.value)}.{method}()"
+        func = call.func
+        owner = describe(func.value) if isinstance(func, ast.Attribute) else describe(func)
+        label = f"{owner}.{method}()" if isinstance(func, ast.Attribute) else f"{owner}()"
         return self._finding("DG004", call, f"ORM {label}", "orm", None, label=label)
 
     # -- building findings -----------------------------------------------------------------
