@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddlguard.analysis import peewee
 from ddlguard.analysis.evaluate import Evaluator, describe
 from ddlguard.analysis.prescan import mentions
 from ddlguard.analysis.reach import phases
@@ -28,6 +29,8 @@ from ddlguard.analysis.values import (
     Method,
     Module,
     Num,
+    PeeweeQuery,
+    PeeweeRow,
     Text,
     TextClause,
     Unknown,
@@ -68,6 +71,7 @@ BOTH_PHASES = "it runs in both upgrade() and downgrade()"
 NO_PHASE = "it does not run in upgrade() or downgrade()"
 CONDITIONAL = "it runs conditionally or in a loop"
 SEVERAL_CALLERS = "its function is called from several places"
+NOT_RENDERED = "peewee queries are not rendered to SQL"
 
 
 def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> list[Finding]:
@@ -76,10 +80,27 @@ def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> lis
     Every finding is on a call of one of `_INTERESTING`'s methods (or a `bulk_*` one), or of a
     name imported as `alembic.op.execute`/`bulk_insert`, whose import spells the word too: a
     file that never spells one of them has none, and most migrations only change the schema.
+    A file importing peewee is read whole: its models' `.save()` spells none of them.
     """
-    if not mentions(source, _INTERESTING, _PREFIXES):
+    if not mentions(source, _INTERESTING, _PREFIXES) and not imports_peewee(tree):
         return []
     return _Detector(tree, source, dialect).run()
+
+
+def imports_peewee(tree: ast.Module) -> bool:
+    """Does the module import peewee or playhouse (at its top level, or under an `if`/`try`)?"""
+    body = list(tree.body)
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            if any(a.name.split(".", 1)[0] in peewee.ROOTS for a in stmt.names):
+                return True
+        elif isinstance(stmt, ast.ImportFrom):
+            if not stmt.level and (stmt.module or "").split(".", 1)[0] in peewee.ROOTS:
+                return True
+        elif isinstance(stmt, (ast.If, ast.Try)):
+            body.extend(stmt.body)
+            body.extend(stmt.orelse)
+    return False
 
 
 @dataclass(slots=True)
@@ -98,8 +119,10 @@ class _Detector:
     def __init__(self, tree: ast.Module, source: str, dialect: str) -> None:
         self.lines = split_lines(source)
         self.dialect = dialect
-        self.index = Index(tree, source, methods=_INTERESTING, prefixes=_PREFIXES)
-        self.ev = Evaluator(self.index)
+        self.peewee = imports_peewee(tree)
+        methods = _INTERESTING | peewee.METHODS if self.peewee else _INTERESTING
+        self.index = Index(tree, source, methods=methods, prefixes=_PREFIXES)
+        self.ev = Evaluator(self.index, peewee_models=self.peewee)
         self.phases = phases(self.index)
         self._loads_by_scope: dict[int, set[str]] = {}
         self._loads_version = -1
@@ -122,7 +145,14 @@ class _Detector:
         func = call.func
         if isinstance(func, ast.Attribute):
             method = func.attr
-            if method not in _INTERESTING and not method.startswith(_PREFIXES):
+            wanted = method in _INTERESTING or method.startswith(_PREFIXES)
+            if self.peewee and method in peewee.METHODS:
+                receivers = self.ev.eval(func.value)
+                found = self._peewee(call, receivers, method)
+                if found is not None or not wanted:
+                    return found
+                return self._call_on(call, receivers, method)
+            if not wanted:
                 return None  # `sa.Column(...)`, `op.add_column(...)`: nothing to evaluate
             return self._call_on(call, self.ev.eval(func.value), method)
         if not isinstance(func, ast.Name) or (
@@ -162,6 +192,48 @@ class _Detector:
             # an unknown object executing a SQLAlchemy construct is a connection
             return self._executed(call, method)
         return None
+
+    def _peewee(self, call: ast.Call, receivers: tuple[Value, ...], method: str) -> Finding | None:
+        """A peewee model's query run, row written or rows read (a file importing peewee)."""
+        if method == "execute_sql":  # `database.execute_sql("UPDATE ...")`
+            return self._executed(call, "execute")
+        for receiver in receivers:
+            if isinstance(receiver, PeeweeQuery):
+                if method == "execute" and receiver.write:
+                    return self._peewee_write(call, receiver)
+                if not receiver.write and (
+                    method in peewee.READS
+                    or method == "execute"
+                    or (method in peewee.CHAIN and self._runs_query(call))
+                ):
+                    return self._peewee_read(call, receiver.model)
+            elif isinstance(receiver, PeeweeRow) and method in ("save", "delete_instance"):
+                return self._orm(call, method)
+            else:
+                model = self.ev.model_name(receiver)
+                if model is None:
+                    continue
+                if method in peewee.ORM_WRITES:
+                    return self._orm(call, method)
+                if method in peewee.READS or (method == peewee.SELECT and self._runs_query(call)):
+                    return self._peewee_read(call, model)
+        return None
+
+    def _runs_query(self, call: ast.Call) -> bool:
+        """A select chain ending here that is iterated, passed on or kept (not chained on)."""
+        parent = self._parent(call)
+        if isinstance(parent, ast.Attribute):
+            return False  # `.where(...)`, `.count()`: the chain goes on, the last call decides
+        return self._result_used(call)
+
+    def _peewee_write(self, call: ast.Call, query: PeeweeQuery) -> Finding:
+        label = f"{query.verb} on {query.model}"
+        fix = FixHint(Applicability.NONE, "", NOT_RENDERED)
+        return self._finding("DG002", call, f"{label} via peewee", "core", fix, label=label)
+
+    def _peewee_read(self, call: ast.Call, model: str) -> Finding:
+        label = f"SELECT on {model}"
+        return self._finding("DG005", call, f"{label}: rows read", "read", None, label=label)
 
     def _sends_sql(self, call: ast.Call, *, text: bool = True) -> bool:
         """Is the executed argument SQL text (when `text`) or a SQLAlchemy construct?"""

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ddlguard.analysis import peewee
 from ddlguard.analysis.reach import root_phase
 from ddlguard.analysis.scope import END, Binding, Ctx, Index, Scope
 from ddlguard.analysis.values import (
@@ -35,6 +36,8 @@ from ddlguard.analysis.values import (
     Method,
     Module,
     Num,
+    PeeweeQuery,
+    PeeweeRow,
     Seq,
     Table,
     Text,
@@ -74,8 +77,9 @@ _STR_METHODS: dict[str, Callable[[str], str]] = {
 
 
 class Evaluator:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, *, peewee_models: bool = False) -> None:
         self.index = index
+        self.peewee = peewee_models  # the file imports peewee: its models are read (`peewee`)
         self._memo: dict[int, Values] = {}
         self._active: set[int] = set()
         self._call_sites: dict[int, list[ast.Call]] | None = None
@@ -287,6 +291,10 @@ class Evaluator:
         return out
 
     def _method(self, node: ast.Call, receiver: Value, name: str) -> list[Value]:
+        if self.peewee:
+            found = self._peewee_method(receiver, name)
+            if found is not None:
+                return found
         if isinstance(receiver, Module):
             return self._call_value(node, _attribute_of(receiver, name))
         if receiver in (OP, CONTEXT):
@@ -335,6 +343,31 @@ class Evaluator:
             return [CoreSelect(table=table)]
         return [Unknown(f"the result of {describe(node.func)}()")]
 
+    def model_name(self, value: Value) -> str | None:
+        """The peewee model `value` is, in a file that imports peewee."""
+        return peewee.model_name(value, self.eval, self.index.scopes) if self.peewee else None
+
+    def _peewee_method(self, receiver: Value, name: str) -> list[Value] | None:
+        """peewee queries are built by the model's class methods and chained calls."""
+        if isinstance(receiver, PeeweeQuery):
+            if name in peewee.CHAIN:
+                return [receiver]
+            if name in ("get", "first", "peek") and not receiver.write:
+                return [PeeweeRow(receiver.model)]
+            return [Unknown("a query result")]
+        if isinstance(receiver, PeeweeRow):
+            return [Unknown("a query result")]
+        model = self.model_name(receiver)
+        if model is None:
+            return None
+        if name in peewee.WRITE_QUERIES:
+            return [PeeweeQuery(peewee.WRITE_QUERIES[name], model, True)]
+        if name == peewee.SELECT:
+            return [PeeweeQuery("SELECT", model, False)]
+        if name in ("get", "get_or_none", "get_by_id", "create"):
+            return [PeeweeRow(model)]
+        return None
+
     def _str_method(self, node: ast.Call, receiver: Text, name: str) -> list[Value]:
         if name in _STR_METHODS and not node.args:
             return [Text(_STR_METHODS[name](receiver.text))]
@@ -370,6 +403,9 @@ class Evaluator:
             return self._call_module(node, callee)
         if isinstance(callee, Method):
             return self._method(node, callee.api, callee.name)
+        model = self.model_name(callee)
+        if model is not None:
+            return [PeeweeRow(model)]  # `Model(...)`: an instance, saved by `.save()`
         if callee in (SESSION_FACTORY, SESSION):
             return [SESSION]
         if isinstance(callee, FunctionRef):
@@ -427,6 +463,9 @@ class Evaluator:
             if path.endswith(".get_bind"):
                 return [CONN]
             return [SA_OTHER]
+        model = self.model_name(callee)
+        if model is not None:
+            return [PeeweeRow(model)]  # `Order(...)` of a model imported from the application
         return [Unknown(f"the result of {path}()")]
 
     def _selected_table(self, node: ast.Call) -> str:
@@ -473,7 +512,9 @@ class Evaluator:
         if b.kind == "iter" and b.value is not None:
             out: list[Value] = []
             for seq in self.eval(b.value):
-                if isinstance(seq, Seq) and seq.items:
+                if isinstance(seq, PeeweeQuery) and not seq.write:
+                    out.append(PeeweeRow(seq.model))
+                elif isinstance(seq, Seq) and seq.items:
                     for item in seq.items:
                         out.extend(item if b.item is None else _unpacked(item, b.item))
                 else:  # not a literal sequence, or one filled some way we do not follow

@@ -121,6 +121,22 @@ class ClassRef:
 
 
 @dataclass(frozen=True, slots=True)
+class PeeweeQuery:
+    """A peewee query being built (`Model.update(...).where(...)`); `write`: it changes data."""
+
+    verb: str
+    model: str
+    write: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeeweeRow:
+    """A peewee model instance (`Model(...)`, `Model.get(...)`, a row of a select)."""
+
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionRef:
     """A function defined in the analysed file (its scope id)."""
 
@@ -140,6 +156,8 @@ Value = (
     | Seq
     | Method
     | ClassRef
+    | PeeweeQuery
+    | PeeweeRow
     | FunctionRef
 )
 
