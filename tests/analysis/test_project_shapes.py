@@ -251,3 +251,27 @@ def test_the_table_op_create_table_returns() -> None:
         "    op.bulk_insert(statuses, [{'id': 1}])\n"
     )
     assert finding.message == "INSERT on order_statuses via op.bulk_insert() in upgrade()"
+
+
+# -- 4. procedural SQL, through the detector ---------------------------------------------------
+
+
+def test_an_oracle_block_updating_is_dg001() -> None:
+    source = (
+        "from alembic import op\n\ndef upgrade():\n"
+        "    op.execute(\"BEGIN EXECUTE IMMEDIATE 'update accounts set a = 1'; END;\")\n"
+    )
+    for dialect in ("oracle", "postgresql"):
+        found = [(f.code, f.message) for f in analyse(source, dialect=dialect)]
+        assert found == [("DG001", "UPDATE on accounts in upgrade()")], dialect
+
+
+def test_a_mysql_trigger_is_schema_only() -> None:
+    source = (
+        "from alembic import op\n\ndef upgrade():\n    op.execute('''\n"
+        "CREATE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n"
+        "  IF NEW.a IS NULL THEN SET NEW.a = 1;\n  ELSEIF NEW.a > 5 THEN SET NEW.a = 5;\n"
+        "  END IF;\nEND''')\n"
+    )
+    for dialect in ("mysql", "postgresql"):
+        assert analyse(source, dialect=dialect) == [], dialect
