@@ -115,3 +115,21 @@ def test_sqlalchemy_core_in_a_peewee_file_is_still_core() -> None:
     assert [(f.code, f.message) for f in analyse(source)] == [
         ("DG002", "DELETE on users via SQLAlchemy Core in upgrade()")
     ]
+
+
+def test_models_on_the_applications_base_class_and_rows_a_generator_yields() -> None:
+    source = (
+        "from peewee import *\nfrom data.database import BaseModel\n\n"
+        "class Trigger(BaseModel):\n    config = TextField()\n\n"
+        "def _iterate(model_class, clause):\n"
+        "    for row in list(model_class.select().where(clause).limit(100)):\n"
+        "        yield row\n\n"
+        "def upgrade(op, tables, tester):\n"
+        "    for trigger in _iterate(Trigger, Trigger.config >> None):\n"
+        "        trigger.config = '{}'\n"
+        "        trigger.save()\n"
+    )
+    assert [(f.code, f.message) for f in analyse(source)] == [
+        ("DG005", "SELECT on Trigger: rows read in _iterate()"),
+        ("DG004", "ORM trigger.save() in upgrade()"),
+    ]

@@ -275,3 +275,12 @@ def test_a_mysql_trigger_is_schema_only() -> None:
     )
     for dialect in ("mysql", "postgresql"):
         assert analyse(source, dialect=dialect) == [], dialect
+
+
+def test_sql_a_generator_yields() -> None:
+    finding = only(
+        "from alembic import op\n\n"
+        "def _statements():\n    yield 'CREATE INDEX i ON t (a)'\n    yield 'DELETE FROM t'\n\n"
+        "def upgrade():\n    for sql in _statements():\n        op.execute(sql)\n"
+    )
+    assert finding.message == "DELETE on t in upgrade()"

@@ -410,9 +410,16 @@ class Evaluator:
             return [SESSION]
         if isinstance(callee, FunctionRef):
             scope = self.index.scopes[callee.scope_id]
+            if scope.yields:  # a generator: iterating its result gives what it yields
+                return [Seq((limit([v for y in scope.yields for v in self.eval(y)]),))]
             if not scope.returns:
                 return [Unknown(f"the result of {scope.name or 'a function'}()")]
             return [v for r in scope.returns for v in self.eval(r)]
+        if isinstance(callee, Unknown) and callee.why == "builtin list" and len(node.args) == 1:
+            # `list(query)`, `tuple(rows)`: the same items
+            return [v for v in self.eval(node.args[0]) if isinstance(v, (Seq, PeeweeQuery))] or [
+                Unknown(f"the result of {describe(node.func)}()")
+            ]
         if isinstance(callee, Unknown) and callee.why == "builtin str":
             return (
                 [_to_text(v) for v in self.eval(node.args[0])] if len(node.args) == 1 else [UNKNOWN]
@@ -637,6 +644,8 @@ def span(node: ast.expr) -> tuple[int, int, int, int]:
 def _builtin(name: str) -> Value:
     if name == "str":
         return Unknown("builtin str")
+    if name in ("list", "tuple", "sorted"):
+        return Unknown("builtin list")
     return Unknown(f"{name} is not defined in this file")
 
 

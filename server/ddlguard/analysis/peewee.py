@@ -95,8 +95,11 @@ def _class_model(
     seen.add(scope_id)
     for base in node.bases:
         for value in eval_expr(base):
-            if isinstance(value, Module) and value.root in ROOTS and value.last == "Model":
-                return node.name
+            if isinstance(value, Module) and (
+                (value.root in ROOTS and value.last == "Model")
+                or model_name(value, eval_expr, scopes)
+            ):
+                return node.name  # peewee's Model, or the application's base model class
             if isinstance(value, ClassRef) and _class_model(
                 value.scope_id, eval_expr, scopes, seen
             ):

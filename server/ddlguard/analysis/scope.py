@@ -76,6 +76,7 @@ class Scope:
     params: dict[str, Param] = field(default_factory=dict)
     returns: list[ast.expr] = field(default_factory=list)
     loads: set[str] = field(default_factory=set)
+    yields: list[ast.expr] = field(default_factory=list)  # `yield x` statements: a generator
     # `name.append(x)` / `.extend(x)` / `.insert(i, x)` statements: what a list built up holds
     grows: dict[str, list[ast.Call]] = field(default_factory=dict)
     # a method's class body scope id and the name of its `self` parameter
@@ -332,6 +333,8 @@ class Index:
                 and type(value.func.value) is ast.Name
             ):
                 scope.grows.setdefault(value.func.value.id, []).append(value)
+            elif type(value) is ast.Yield and value.value is not None:
+                scope.yields.append(value.value)
             expr(value, scope, stmt, chain, stmt, True)
             return
         if type(stmt) is ast.Return:
