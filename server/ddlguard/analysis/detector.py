@@ -82,13 +82,18 @@ def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> lis
     file that never spells one of them has none, and most migrations only change the schema.
     A file importing peewee is read whole: its models' `.save()` spells none of them.
     """
-    if not mentions(source, _INTERESTING, _PREFIXES) and not imports_peewee(tree):
+    if not mentions(source, _INTERESTING, _PREFIXES) and not imports_peewee(tree, source):
         return []
     return _Detector(tree, source, dialect).run()
 
 
-def imports_peewee(tree: ast.Module) -> bool:
-    """Does the module import peewee or playhouse (at its top level, or under an `if`/`try`)?"""
+def imports_peewee(tree: ast.Module, source: str) -> bool:
+    """Does the module import peewee or playhouse (at its top level, or under an `if`/`try`)?
+
+    The text is searched first: nearly every file never spells either name.
+    """
+    if "peewee" not in source and "playhouse" not in source:
+        return False
     body = list(tree.body)
     for stmt in body:
         if isinstance(stmt, ast.Import):
@@ -119,7 +124,7 @@ class _Detector:
     def __init__(self, tree: ast.Module, source: str, dialect: str) -> None:
         self.lines = split_lines(source)
         self.dialect = dialect
-        self.peewee = imports_peewee(tree)
+        self.peewee = imports_peewee(tree, source)
         methods = _INTERESTING | peewee.METHODS if self.peewee else _INTERESTING
         self.index = Index(tree, source, methods=methods, prefixes=_PREFIXES)
         self.ev = Evaluator(self.index, peewee_models=self.peewee)
