@@ -284,3 +284,31 @@ def test_sql_a_generator_yields() -> None:
         "def upgrade():\n    for sql in _statements():\n        op.execute(sql)\n"
     )
     assert finding.message == "DELETE on t in upgrade()"
+
+
+def test_sql_in_a_module_level_dict() -> None:
+    found = messages(
+        "from alembic import op\n"
+        "QUERIES = {'backfill': 'UPDATE users SET a = 1', 'index': 'CREATE INDEX i ON t (a)'}\n\n"
+        "def upgrade():\n"
+        "    op.execute(QUERIES['backfill'])\n"
+        "    op.execute(QUERIES['index'])\n"
+        "    for name, sql in QUERIES.items():\n        op.execute(sql)\n"
+        "    for sql in QUERIES.values():\n        op.execute(sql)\n"
+        "    op.execute(QUERIES['missing'])\n"
+    )
+    assert found == [
+        ("DG001", "UPDATE on users in upgrade()"),
+        ("DG001", "UPDATE on users in upgrade()"),
+        ("DG001", "UPDATE on users in upgrade()"),
+        ("DG006", "SQL that cannot be read statically (built at run time) in upgrade()"),
+    ]
+
+
+def test_a_dict_key_alone_is_exact_and_movable() -> None:
+    finding = only(
+        "from alembic import op\nSQL = {'a': 'DELETE FROM t'}\n\n"
+        "def upgrade():\n    op.execute(SQL['a'])\n"
+    )
+    assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+    assert finding.data["sql"] == "DELETE FROM t"

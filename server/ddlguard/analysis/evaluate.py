@@ -33,6 +33,7 @@ from ddlguard.analysis.values import (
     CoreDml,
     CoreSelect,
     FunctionRef,
+    Mapping,
     Method,
     Module,
     Num,
@@ -150,6 +151,12 @@ class Evaluator:
             return [Seq(tuple(self.eval(e) for e in node.elts))]
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
+        if isinstance(node, ast.Dict):
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+            if not all(isinstance(k, str) for k in keys):
+                return [UNKNOWN]
+            values = tuple(self.eval(v) for v in node.values)
+            return [Mapping(tuple(str(k) for k in keys), values)]
         if isinstance(node, (ast.Await, ast.NamedExpr)):
             return list(self.eval(node.value))
         return [UNKNOWN]
@@ -205,12 +212,17 @@ class Evaluator:
         """`metadata.tables["users"]` is the table users; items of literal sequences are followed."""
         key = node.slice
         tables = isinstance(node.value, ast.Attribute) and node.value.attr == "tables"
-        if (
-            isinstance(key, ast.Constant)
-            and isinstance(key.value, str)
-            and (tables or TABLES in self.eval(node.value))
-        ):
-            return [Table(key.value)]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if tables or TABLES in self.eval(node.value):
+                return [Table(key.value)]
+            found: list[Value] = []
+            for mapping in self.eval(node.value):
+                if not isinstance(mapping, Mapping) or key.value not in mapping.keys:
+                    return [UNKNOWN]
+                # the last of repeated keys wins, as in Python
+                at = len(mapping.keys) - 1 - mapping.keys[::-1].index(key.value)
+                found.extend(mapping.values[at])
+            return found
         if (
             isinstance(key, ast.Constant)
             and isinstance(key.value, int)
@@ -328,6 +340,14 @@ class Evaluator:
             return [CoreSelect(receiver.locking or name == "with_for_update", receiver.table)]
         if isinstance(receiver, Text):
             return self._str_method(node, receiver, name)
+        if isinstance(receiver, Mapping) and not node.args:
+            if name == "values":
+                return [Seq(receiver.values)]
+            if name == "keys":
+                return [Seq(tuple((Text(k),) for k in receiver.keys))]
+            if name == "items":
+                pairs = zip(receiver.keys, receiver.values, strict=True)
+                return [Seq(tuple((Seq(((Text(k),), v)),) for k, v in pairs))]
         if receiver in (SA_OTHER, OP):
             return [SA_OTHER]
         if name in ("insert", "update", "delete") and not node.args:
@@ -521,6 +541,8 @@ class Evaluator:
             for seq in self.eval(b.value):
                 if isinstance(seq, PeeweeQuery) and not seq.write:
                     out.append(PeeweeRow(seq.model))
+                elif isinstance(seq, Mapping) and b.item is None:
+                    out.extend(Text(k) for k in seq.keys)  # iterating a dict gives its keys
                 elif isinstance(seq, Seq) and seq.items:
                     for item in seq.items:
                         out.extend(item if b.item is None else _unpacked(item, b.item))

@@ -106,6 +106,14 @@ class Seq:
 
 
 @dataclass(frozen=True, slots=True)
+class Mapping:
+    """A literal dict with string keys: `QUERIES["backfill"]`, `.values()`, `.items()`."""
+
+    keys: tuple[str, ...]
+    values: tuple[tuple[Value, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
     """A method of a known object taken without calling it: `run = op.execute`."""
 
@@ -154,6 +162,7 @@ Value = (
     | Module
     | Api
     | Seq
+    | Mapping
     | Method
     | ClassRef
     | PeeweeQuery
