@@ -66,11 +66,32 @@ CASES = {
         "from sqlalchemy.orm import Session\n\ndef upgrade():\n"
         "    Session(bind=op.get_bind()).merge(x)\n"
     ),
+    "aliased executor": (
+        "def upgrade():\n    run = op.execute\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    run('DELETE FROM t')\n"
+    ),
+    "op handed in": (
+        "def upgrade(op, tables, tester):\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    op.bulk_insert(tables.kinds, [{'id': 1}])\n"
+    ),
     "inside a helper": (
         "def _fill(conn):\n    conn.exec_driver_sql('INSERT INTO t VALUES (1)')\n\n"
         "def upgrade():\n    _fill(op.get_bind())\n"
     ),
 }
+
+
+def test_a_long_peewee_file_is_read_whole() -> None:
+    # long enough for the lazy index: the model's instance is made on a line nothing marks
+    source = (
+        HEAD
+        + "import peewee\nfrom app.models import Order\n\ndef upgrade():\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    o = Order(id=3)\n    o.save()\n"
+    )
+    assert [s[0] for s in both_ways(source)] == ["DG004"]
 
 
 def test_a_peewee_file_is_read_whole() -> None:
