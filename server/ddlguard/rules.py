@@ -60,11 +60,13 @@ RULES: dict[str, Rule] = {
             "DG002",
             "dml-expression",
             _E,
-            "A SQLAlchemy Core insert/update/delete is executed",
+            "A SQLAlchemy Core (or peewee) insert/update/delete is executed",
             _UNSAFE,
         ),
         Rule("DG003", "bulk-insert", _E, "op.bulk_insert() writes rows from a migration", _UNSAFE),
-        Rule("DG004", "orm-session", _E, "An ORM session is used in a migration", _NONE),
+        Rule(
+            "DG004", "orm-session", _E, "An ORM session (or peewee model) writes or queries", _NONE
+        ),
         Rule(
             "DG005", "data-read", _W, "A migration reads rows: its outcome depends on data", _NONE
         ),

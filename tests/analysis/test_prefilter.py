@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from ddlguard.analysis.detector import _INTERESTING, _PREFIXES, _Detector, detect
+from ddlguard.analysis.detector import _INTERESTING, _PREFIXES, _Detector, detect, imports_peewee
 from ddlguard.analysis.migration import docstring_message
 from ddlguard.analysis.prescan import mentions
 from hypothesis import HealthCheck, given, settings
@@ -45,7 +45,7 @@ def both_ways(source: str) -> list[tuple[object, ...]]:
     assert sig == [
         (f.code, f.message, f.range, f.statement_range, f.fix, dict(f.data)) for f in full
     ]
-    if not mentions(source, _INTERESTING, _PREFIXES):
+    if not mentions(source, _INTERESTING, _PREFIXES) and not imports_peewee(tree, source):
         assert full == []
     return sig
 
@@ -66,11 +66,42 @@ CASES = {
         "from sqlalchemy.orm import Session\n\ndef upgrade():\n"
         "    Session(bind=op.get_bind()).merge(x)\n"
     ),
+    "aliased executor": (
+        "def upgrade():\n    run = op.execute\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    run('DELETE FROM t')\n"
+    ),
+    "op handed in": (
+        "def upgrade(op, tables, tester):\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    op.bulk_insert(tables.kinds, [{'id': 1}])\n"
+    ),
     "inside a helper": (
         "def _fill(conn):\n    conn.exec_driver_sql('INSERT INTO t VALUES (1)')\n\n"
         "def upgrade():\n    _fill(op.get_bind())\n"
     ),
 }
+
+
+def test_a_long_peewee_file_is_read_whole() -> None:
+    # long enough for the lazy index: the model's instance is made on a line nothing marks
+    source = (
+        HEAD
+        + "import peewee\nfrom app.models import Order\n\ndef upgrade():\n"
+        + "    op.add_column('t', None)\n" * 60
+        + "    o = Order(id=3)\n    o.save()\n"
+    )
+    assert [s[0] for s in both_ways(source)] == ["DG004"]
+
+
+def test_a_peewee_file_is_read_whole() -> None:
+    # `.save()` spells no executing method: the import lets the file through
+    source = (
+        HEAD + "import peewee\nfrom app.models import User\n\n"
+        "def upgrade():\n    User(name='a').save()\n"
+    )
+    assert not mentions(source, _INTERESTING, _PREFIXES)
+    assert [s[0] for s in both_ways(source)] == ["DG004"]
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddlguard.analysis import peewee
 from ddlguard.analysis.evaluate import Evaluator, describe
 from ddlguard.analysis.prescan import mentions
 from ddlguard.analysis.reach import phases
@@ -25,8 +26,11 @@ from ddlguard.analysis.values import (
     Api,
     CoreDml,
     CoreSelect,
+    Method,
     Module,
     Num,
+    PeeweeQuery,
+    PeeweeRow,
     Text,
     TextClause,
     Unknown,
@@ -67,6 +71,7 @@ BOTH_PHASES = "it runs in both upgrade() and downgrade()"
 NO_PHASE = "it does not run in upgrade() or downgrade()"
 CONDITIONAL = "it runs conditionally or in a loop"
 SEVERAL_CALLERS = "its function is called from several places"
+NOT_RENDERED = "peewee queries are not rendered to SQL"
 
 
 def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> list[Finding]:
@@ -75,10 +80,32 @@ def detect(tree: ast.Module, source: str, *, dialect: str = "postgresql") -> lis
     Every finding is on a call of one of `_INTERESTING`'s methods (or a `bulk_*` one), or of a
     name imported as `alembic.op.execute`/`bulk_insert`, whose import spells the word too: a
     file that never spells one of them has none, and most migrations only change the schema.
+    A file importing peewee is read whole: its models' `.save()` spells none of them.
     """
-    if not mentions(source, _INTERESTING, _PREFIXES):
+    if not mentions(source, _INTERESTING, _PREFIXES) and not imports_peewee(tree, source):
         return []
     return _Detector(tree, source, dialect).run()
+
+
+def imports_peewee(tree: ast.Module, source: str) -> bool:
+    """Does the module import peewee or playhouse (at its top level, or under an `if`/`try`)?
+
+    The text is searched first: nearly every file never spells either name.
+    """
+    if "peewee" not in source and "playhouse" not in source:
+        return False
+    body = list(tree.body)
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            if any(a.name.split(".", 1)[0] in peewee.ROOTS for a in stmt.names):
+                return True
+        elif isinstance(stmt, ast.ImportFrom):
+            if not stmt.level and (stmt.module or "").split(".", 1)[0] in peewee.ROOTS:
+                return True
+        elif isinstance(stmt, (ast.If, ast.Try)):
+            body.extend(stmt.body)
+            body.extend(stmt.orelse)
+    return False
 
 
 @dataclass(slots=True)
@@ -97,8 +124,10 @@ class _Detector:
     def __init__(self, tree: ast.Module, source: str, dialect: str) -> None:
         self.lines = split_lines(source)
         self.dialect = dialect
-        self.index = Index(tree, source, methods=_INTERESTING, prefixes=_PREFIXES)
-        self.ev = Evaluator(self.index)
+        self.peewee = imports_peewee(tree, source)
+        methods = _INTERESTING | peewee.METHODS if self.peewee else _INTERESTING
+        self.index = Index(tree, source, methods=methods, prefixes=_PREFIXES)
+        self.ev = Evaluator(self.index, peewee_models=self.peewee)
         self.phases = phases(self.index)
         self._loads_by_scope: dict[int, set[str]] = {}
         self._loads_version = -1
@@ -121,26 +150,19 @@ class _Detector:
         func = call.func
         if isinstance(func, ast.Attribute):
             method = func.attr
-            if method not in _INTERESTING and not method.startswith(_PREFIXES):
+            wanted = method in _INTERESTING or method.startswith(_PREFIXES)
+            if self.peewee and method in peewee.METHODS:
+                receivers = self.ev.eval(func.value)
+                found = self._peewee(call, receivers, method)
+                if found is not None or not wanted:
+                    return found
+                return self._call_on(call, receivers, method)
+            if not wanted:
                 return None  # `sa.Column(...)`, `op.add_column(...)`: nothing to evaluate
-            receivers = self.ev.eval(func.value)
-            if OP in receivers and method == "bulk_insert":
-                return self._bulk_insert(call)
-            if (OP in receivers or CONTEXT in receivers) and method == "execute":
-                return self._executed(call, method)
-            if CONN in receivers and method in EXEC_METHODS:
-                return self._executed(call, method)
-            if SESSION in receivers and (method in ORM_METHODS or method.startswith(_PREFIXES)):
-                return self._orm(call, method)
-            if method in EXEC_METHODS and not any(isinstance(r, Api) for r in receivers):
-                # an unknown object executing a SQLAlchemy construct is a connection
-                arg = _sql_argument(call)
-                if arg is not None and any(
-                    isinstance(v, (TextClause, CoreDml, CoreSelect)) for v in self.ev.eval(arg)
-                ):
-                    return self._executed(call, method)
-            return None
-        if not (isinstance(func, ast.Name) and func.id in self.index.imported_names):
+            return self._call_on(call, self.ev.eval(func.value), method)
+        if not isinstance(func, ast.Name) or (
+            func.id not in self.index.imported_names and func.id not in self.index.alias_names
+        ):
             return None
         for callee in self.ev.eval(func):
             if isinstance(callee, Module):
@@ -148,7 +170,85 @@ class _Detector:
                     return self._bulk_insert(call)
                 if callee.path in ("alembic.op.execute", "alembic.context.execute"):
                     return self._executed(call, "execute")
+            elif isinstance(callee, Method):  # `run = op.execute; run(sql)`
+                found = self._call_on(call, (callee.api,), callee.name)
+                if found is not None:
+                    return found
         return None
+
+    def _call_on(self, call: ast.Call, receivers: tuple[Value, ...], method: str) -> Finding | None:
+        """`receiver.method(...)` (or an alias of it) for each thing the receiver may be."""
+        if OP in receivers and method == "bulk_insert":
+            return self._bulk_insert(call)
+        if (OP in receivers or CONTEXT in receivers) and method == "execute":
+            return self._executed(call, method)
+        if CONN in receivers and method in EXEC_METHODS:
+            return self._executed(call, method)
+        if SESSION in receivers and (method in ORM_METHODS or method.startswith(_PREFIXES)):
+            if method in EXEC_METHODS and self._sends_sql(call):
+                # the code follows the statement: Core or SQL text through a session
+                return self._executed(call, method)
+            return self._orm(call, method)
+        if (
+            method in EXEC_METHODS
+            and not any(isinstance(r, Api) for r in receivers)
+            and self._sends_sql(call, text=False)
+        ):
+            # an unknown object executing a SQLAlchemy construct is a connection
+            return self._executed(call, method)
+        return None
+
+    def _peewee(self, call: ast.Call, receivers: tuple[Value, ...], method: str) -> Finding | None:
+        """A peewee model's query run, row written or rows read (a file importing peewee)."""
+        if method == "execute_sql":  # `database.execute_sql("UPDATE ...")`
+            return self._executed(call, "execute")
+        for receiver in receivers:
+            if isinstance(receiver, PeeweeQuery):
+                if method == "execute" and receiver.write:
+                    return self._peewee_write(call, receiver)
+                if not receiver.write and (
+                    method in peewee.READS
+                    or method == "execute"
+                    or (method in peewee.CHAIN and self._runs_query(call))
+                ):
+                    return self._peewee_read(call, receiver.model)
+            elif isinstance(receiver, PeeweeRow) and method in ("save", "delete_instance"):
+                return self._orm(call, method)
+            else:
+                model = self.ev.model_name(receiver)
+                if model is None:
+                    continue
+                if method in peewee.ORM_WRITES:
+                    return self._orm(call, method)
+                if method in peewee.READS or (method == peewee.SELECT and self._runs_query(call)):
+                    return self._peewee_read(call, model)
+        return None
+
+    def _runs_query(self, call: ast.Call) -> bool:
+        """A select chain ending here that is iterated, passed on or kept (not chained on)."""
+        parent = self._parent(call)
+        if isinstance(parent, ast.Attribute):
+            return False  # `.where(...)`, `.count()`: the chain goes on, the last call decides
+        return self._result_used(call)
+
+    def _peewee_write(self, call: ast.Call, query: PeeweeQuery) -> Finding:
+        label = f"{query.verb} on {query.model}"
+        fix = FixHint(Applicability.NONE, "", NOT_RENDERED)
+        return self._finding("DG002", call, f"{label} via peewee", "core", fix, label=label)
+
+    def _peewee_read(self, call: ast.Call, model: str) -> Finding:
+        label = f"SELECT on {model}"
+        return self._finding("DG005", call, f"{label}: rows read", "read", None, label=label)
+
+    def _sends_sql(self, call: ast.Call, *, text: bool = True) -> bool:
+        """Is the executed argument SQL text (when `text`) or a SQLAlchemy construct?"""
+        arg = _sql_argument(call)
+        if arg is None:
+            return False
+        kinds = (
+            (TextClause, CoreDml, CoreSelect, Text) if text else (TextClause, CoreDml, CoreSelect)
+        )
+        return any(isinstance(v, kinds) for v in self.ev.eval(arg))
 
     # -- the rules -------------------------------------------------------------------------
 
@@ -328,8 +428,9 @@ class _Detector:
         )
 
     def _orm(self, call: ast.Call, method: str) -> Finding:
-        assert isinstance(call.func, ast.Attribute)
-        label = f"{describe(call.func.value)}.{method}()"
+        func = call.func
+        owner = describe(func.value) if isinstance(func, ast.Attribute) else describe(func)
+        label = f"{owner}.{method}()" if isinstance(func, ast.Attribute) else f"{owner}()"
         return self._finding("DG004", call, f"ORM {label}", "orm", None, label=label)
 
     # -- building findings -----------------------------------------------------------------

@@ -15,7 +15,9 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ddlguard.analysis.scope import Binding, Ctx, Index, Scope
+from ddlguard.analysis import peewee
+from ddlguard.analysis.reach import root_phase
+from ddlguard.analysis.scope import END, Binding, Ctx, Index, Scope
 from ddlguard.analysis.values import (
     CONN,
     CONTEXT,
@@ -24,12 +26,19 @@ from ddlguard.analysis.values import (
     SA_OTHER,
     SESSION,
     SESSION_FACTORY,
+    TABLES,
     UNKNOWN,
+    Api,
+    ClassRef,
     CoreDml,
     CoreSelect,
     FunctionRef,
+    Mapping,
+    Method,
     Module,
     Num,
+    PeeweeQuery,
+    PeeweeRow,
     Seq,
     Table,
     Text,
@@ -69,8 +78,9 @@ _STR_METHODS: dict[str, Callable[[str], str]] = {
 
 
 class Evaluator:
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, *, peewee_models: bool = False) -> None:
         self.index = index
+        self.peewee = peewee_models  # the file imports peewee: its models are read (`peewee`)
         self._memo: dict[int, Values] = {}
         self._active: set[int] = set()
         self._call_sites: dict[int, list[ast.Call]] | None = None
@@ -141,6 +151,12 @@ class Evaluator:
             return [Seq(tuple(self.eval(e) for e in node.elts))]
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
+        if isinstance(node, ast.Dict):
+            keys = [k.value if isinstance(k, ast.Constant) else None for k in node.keys]
+            if not all(isinstance(k, str) for k in keys):
+                return [UNKNOWN]
+            values = tuple(self.eval(v) for v in node.values)
+            return [Mapping(tuple(str(k) for k in keys), values)]
         if isinstance(node, (ast.Await, ast.NamedExpr)):
             return list(self.eval(node.value))
         return [UNKNOWN]
@@ -196,8 +212,17 @@ class Evaluator:
         """`metadata.tables["users"]` is the table users; items of literal sequences are followed."""
         key = node.slice
         tables = isinstance(node.value, ast.Attribute) and node.value.attr == "tables"
-        if tables and isinstance(key, ast.Constant) and isinstance(key.value, str):
-            return [Table(key.value)]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            if tables or TABLES in self.eval(node.value):
+                return [Table(key.value)]
+            found: list[Value] = []
+            for mapping in self.eval(node.value):
+                if not isinstance(mapping, Mapping) or key.value not in mapping.keys:
+                    return [UNKNOWN]
+                # the last of repeated keys wins, as in Python
+                at = len(mapping.keys) - 1 - mapping.keys[::-1].index(key.value)
+                found.extend(mapping.values[at])
+            return found
         if (
             isinstance(key, ast.Constant)
             and isinstance(key.value, int)
@@ -223,7 +248,39 @@ class Evaluator:
                 return [SESSION]
             if attr == "engine":
                 return [CONN]
-        return [_attribute_of(base, attr) for base in self.eval(node.value)]
+        out: list[Value] = []
+        for base in self.eval(node.value):
+            if isinstance(base, ClassRef):
+                out.extend(self._class_attribute(base.scope_id, attr))
+            elif isinstance(base, Unknown) and isinstance(node.value, ast.Name):
+                out.extend(self._self_attribute(node.value, attr))
+            else:
+                out.append(_attribute_of(base, attr))
+        return out
+
+    def _class_attribute(self, class_id: int, attr: str) -> list[Value]:
+        """`Queries.UPDATE`: what the class body assigns to it (and its methods to `self.x`)."""
+        body = self.index.scopes[class_id]
+        bindings = body.bindings.get(attr)
+        if bindings:
+            return [v for b in self.index.reaching(body, attr, END, ()) for v in
+                    self._binding(b, attr, body)]  # fmt: skip
+        assigned = self.index.instance_attrs.get((class_id, attr))
+        if assigned:
+            return [v for value in assigned for v in self.eval(value)]
+        return [Unknown(f"an attribute of {body.name}")]
+
+    def _self_attribute(self, name: ast.Name, attr: str) -> list[Value]:
+        """`self.sql` in a method: what the class assigns to `sql`, when that is known."""
+        ctx = self.ctx(name)
+        function = ctx.scope.function if ctx is not None else None
+        if function is None or function.klass < 0 or name.id != function.self_name:
+            return [UNKNOWN]
+        if name.id in function.bindings and any(
+            b.kind != "param" for b in function.bindings[name.id]
+        ):
+            return [UNKNOWN]  # `self` rebound: not the instance any more
+        return self._class_attribute(function.klass, attr)
 
     # -- calls -----------------------------------------------------------------------------
 
@@ -246,11 +303,17 @@ class Evaluator:
         return out
 
     def _method(self, node: ast.Call, receiver: Value, name: str) -> list[Value]:
+        if self.peewee:
+            found = self._peewee_method(receiver, name)
+            if found is not None:
+                return found
         if isinstance(receiver, Module):
             return self._call_value(node, _attribute_of(receiver, name))
         if receiver in (OP, CONTEXT):
             if name == "get_bind":
                 return [CONN]
+            if name == "create_table" and receiver == OP and node.args:
+                return [Table(self.table_name(node.args[0]))]  # it returns the Table
             if name == "batch_alter_table" and receiver == OP:
                 return [OP]  # `with op.batch_alter_table(...) as batch_op: batch_op.execute(...)`
             return [CONTEXT] if name == "get_context" else [SA_OTHER]
@@ -277,6 +340,14 @@ class Evaluator:
             return [CoreSelect(receiver.locking or name == "with_for_update", receiver.table)]
         if isinstance(receiver, Text):
             return self._str_method(node, receiver, name)
+        if isinstance(receiver, Mapping) and not node.args:
+            if name == "values":
+                return [Seq(receiver.values)]
+            if name == "keys":
+                return [Seq(tuple((Text(k),) for k in receiver.keys))]
+            if name == "items":
+                pairs = zip(receiver.keys, receiver.values, strict=True)
+                return [Seq(tuple((Seq(((Text(k),), v)),) for k, v in pairs))]
         if receiver in (SA_OTHER, OP):
             return [SA_OTHER]
         if name in ("insert", "update", "delete") and not node.args:
@@ -284,9 +355,38 @@ class Evaluator:
             # only a finding when something executes it, so reading it as Core is safe
             table = receiver.name if isinstance(receiver, Table) else describe(node.func)
             return [CoreDml(name.upper(), table, span(node))]
-        if name == "select" and not node.args and isinstance(receiver, Table):
-            return [CoreSelect(table=receiver.name)]
+        if name == "select" and (isinstance(receiver, Table) or not node.args):
+            # `t.select()` on any table, also one handed in as a parameter: read only when
+            # something executes it
+            assert isinstance(node.func, ast.Attribute)
+            table = receiver.name if isinstance(receiver, Table) else describe(node.func.value)
+            return [CoreSelect(table=table)]
         return [Unknown(f"the result of {describe(node.func)}()")]
+
+    def model_name(self, value: Value) -> str | None:
+        """The peewee model `value` is, in a file that imports peewee."""
+        return peewee.model_name(value, self.eval, self.index.scopes) if self.peewee else None
+
+    def _peewee_method(self, receiver: Value, name: str) -> list[Value] | None:
+        """peewee queries are built by the model's class methods and chained calls."""
+        if isinstance(receiver, PeeweeQuery):
+            if name in peewee.CHAIN:
+                return [receiver]
+            if name in ("get", "first", "peek") and not receiver.write:
+                return [PeeweeRow(receiver.model)]
+            return [Unknown("a query result")]
+        if isinstance(receiver, PeeweeRow):
+            return [Unknown("a query result")]
+        model = self.model_name(receiver)
+        if model is None:
+            return None
+        if name in peewee.WRITE_QUERIES:
+            return [PeeweeQuery(peewee.WRITE_QUERIES[name], model, True)]
+        if name == peewee.SELECT:
+            return [PeeweeQuery("SELECT", model, False)]
+        if name in ("get", "get_or_none", "get_by_id", "create"):
+            return [PeeweeRow(model)]
+        return None
 
     def _str_method(self, node: ast.Call, receiver: Text, name: str) -> list[Value]:
         if name in _STR_METHODS and not node.args:
@@ -321,13 +421,25 @@ class Evaluator:
     def _call_value(self, node: ast.Call, callee: Value) -> list[Value]:
         if isinstance(callee, Module):
             return self._call_module(node, callee)
+        if isinstance(callee, Method):
+            return self._method(node, callee.api, callee.name)
+        model = self.model_name(callee)
+        if model is not None:
+            return [PeeweeRow(model)]  # `Model(...)`: an instance, saved by `.save()`
         if callee in (SESSION_FACTORY, SESSION):
             return [SESSION]
         if isinstance(callee, FunctionRef):
             scope = self.index.scopes[callee.scope_id]
+            if scope.yields:  # a generator: iterating its result gives what it yields
+                return [Seq((limit([v for y in scope.yields for v in self.eval(y)]),))]
             if not scope.returns:
                 return [Unknown(f"the result of {scope.name or 'a function'}()")]
             return [v for r in scope.returns for v in self.eval(r)]
+        if isinstance(callee, Unknown) and callee.why == "builtin list" and len(node.args) == 1:
+            # `list(query)`, `tuple(rows)`: the same items
+            return [v for v in self.eval(node.args[0]) if isinstance(v, (Seq, PeeweeQuery))] or [
+                Unknown(f"the result of {describe(node.func)}()")
+            ]
         if isinstance(callee, Unknown) and callee.why == "builtin str":
             return (
                 [_to_text(v) for v in self.eval(node.args[0])] if len(node.args) == 1 else [UNKNOWN]
@@ -378,6 +490,9 @@ class Evaluator:
             if path.endswith(".get_bind"):
                 return [CONN]
             return [SA_OTHER]
+        model = self.model_name(callee)
+        if model is not None:
+            return [PeeweeRow(model)]  # `Order(...)` of a model imported from the application
         return [Unknown(f"the result of {path}()")]
 
     def _selected_table(self, node: ast.Call) -> str:
@@ -408,11 +523,15 @@ class Evaluator:
             return [module(b.path)]
         if b.kind == "def":
             return [FunctionRef(b.scope_id)]
+        if b.kind == "class":
+            return [ClassRef(b.scope_id)]
         if b.kind in ("assign", "with") and b.value is not None:
             if b.item is not None:
                 if isinstance(b.value, (ast.Tuple, ast.List)) and len(b.value.elts) > b.item:
                     return list(self.eval(b.value.elts[b.item]))
                 return [UNKNOWN]
+            if isinstance(b.value, ast.List) and name in scope.grows:
+                return [self._grown(b, name, scope)]
             return list(self.eval(b.value))
         if b.kind == "aug" and b.value is not None and b.op is not None:
             ctx = Ctx(scope, None, b.chain)
@@ -420,14 +539,38 @@ class Evaluator:
         if b.kind == "iter" and b.value is not None:
             out: list[Value] = []
             for seq in self.eval(b.value):
-                if isinstance(seq, Seq):
-                    out.extend(v for item in seq.items for v in item)
-                else:
+                if isinstance(seq, PeeweeQuery) and not seq.write:
+                    out.append(PeeweeRow(seq.model))
+                elif isinstance(seq, Mapping) and b.item is None:
+                    out.extend(Text(k) for k in seq.keys)  # iterating a dict gives its keys
+                elif isinstance(seq, Seq) and seq.items:
+                    for item in seq.items:
+                        out.extend(item if b.item is None else _unpacked(item, b.item))
+                else:  # not a literal sequence, or one filled some way we do not follow
                     out.append(Unknown("a loop variable"))
             return out
         if b.kind == "param":
             return self._param(name, scope)
         return [UNKNOWN]
+
+    def _grown(self, b: Binding, name: str, scope: Scope) -> Value:
+        """`rows = [...]` then `rows.append(x)` / `.extend([...])` after it in the function:
+        the literal's items and every item added (an `extend` of anything else is unknown)."""
+        assert isinstance(b.value, ast.List)
+        seq = self.eval(b.value)
+        items = list(seq[0].items) if len(seq) == 1 and isinstance(seq[0], Seq) else []
+        for call in scope.grows[name]:
+            assert isinstance(call.func, ast.Attribute)  # as `Scope.grows` records them
+            if (call.lineno, call.col_offset) < b.pos or not call.args:
+                continue
+            if call.func.attr != "extend":
+                items.append(self.eval(call.args[-1]))
+                continue
+            for grown in self.eval(call.args[0]):
+                items.extend(
+                    grown.items if isinstance(grown, Seq) else [(Unknown("a loop variable"),)]
+                )
+        return Seq(tuple(items))
 
     def _param(self, name: str, scope: Scope) -> list[Value]:
         out: list[Value] = []
@@ -435,6 +578,9 @@ class Evaluator:
             out.append(CONN)
         elif name in SESSION_PARAMS:
             out.append(SESSION)
+        elif name in _HANDED_IN and root_phase(scope) is not None:
+            # `def upgrade(op, tables, tester)`: a project's own runner hands Alembic's op in
+            out.append(_HANDED_IN[name])
         param = scope.params.get(name)
         sites = self.call_sites().get(scope.id, [])
         if param is None or param.star or not sites:
@@ -468,6 +614,20 @@ class Evaluator:
         return self._call_sites
 
 
+_HANDED_IN: dict[str, Value] = {"op": OP, "tables": TABLES}
+
+
+def _unpacked(item: tuple[Value, ...], place: int) -> list[Value]:
+    """The `place`-th name of `for a, b in ...` for one item: known when the item is literal."""
+    out: list[Value] = []
+    for value in item:
+        if isinstance(value, Seq) and place < len(value.items):
+            out.extend(value.items[place])
+        else:
+            out.append(Unknown("a loop variable"))
+    return out
+
+
 def module(path: str) -> Value:
     """An imported name by its dotted path; Alembic's `op` and `context` are known objects."""
     if path in ("alembic.op", "alembic.context"):
@@ -491,6 +651,10 @@ def _attribute_of(base: Value, attr: str) -> Value:
         return CONN
     if base == SA_OTHER:
         return SA_OTHER
+    if base == TABLES:
+        return Table(attr)
+    if isinstance(base, Api) and base.kind in ("op", "context", "conn", "session"):
+        return Method(base, attr)  # `run = op.execute`: called later
     return UNKNOWN
 
 
@@ -502,6 +666,8 @@ def span(node: ast.expr) -> tuple[int, int, int, int]:
 def _builtin(name: str) -> Value:
     if name == "str":
         return Unknown("builtin str")
+    if name in ("list", "tuple", "sorted"):
+        return Unknown("builtin list")
     return Unknown(f"{name} is not defined in this file")
 
 

@@ -15,7 +15,8 @@ from ddlguard.analysis.scope import END, Index, Scope
 PHASES = ("upgrade", "downgrade")
 
 
-def _root_phase(scope: Scope) -> str | None:
+def root_phase(scope: Scope) -> str | None:
+    """`upgrade`/`downgrade` for the module-level functions Alembic calls, else None."""
     if scope.kind != "function" or scope.parent is None or scope.parent.kind != "module":
         return None
     for phase in PHASES:
@@ -37,7 +38,7 @@ def phases(index: Index) -> dict[int, frozenset[str]]:
                     edges.setdefault(owner.id, set()).add(b.scope_id)
     reached: dict[int, set[str]] = {}
     for scope in index.scopes:
-        phase = _root_phase(scope)
+        phase = root_phase(scope)
         if phase is None:
             continue
         queue = deque([scope.id])

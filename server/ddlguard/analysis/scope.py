@@ -26,6 +26,7 @@ DEFER_FROM = 1000
 # `index_mentions` searches the text this many times at most, then walks everything left.
 MENTION_SEARCHES = 8
 END: Pos = (1 << 30, 0)
+_GROWS = frozenset({"append", "extend", "insert"})
 START: Pos = (0, 0)
 # what `from M import *` binds that the detector follows, for Alembic's modules
 STAR_NAMES = {
@@ -39,7 +40,8 @@ class Binding(NamedTuple):
     """`name` gets a value at `pos` (visible from there on) inside the block `chain`.
 
     kind: assign (value, item: the name's place in a tuple target) | aug (op, value, before) |
-    with (value) | iter (value: the iterable) | import (path) | def (scope id) | param | unknown
+    with (value) | iter (value: the iterable; item: the name's place in a tuple target) |
+    import (path) | def (scope id) | class (scope id of its body) | param | unknown
     """
 
     kind: str
@@ -74,6 +76,12 @@ class Scope:
     params: dict[str, Param] = field(default_factory=dict)
     returns: list[ast.expr] = field(default_factory=list)
     loads: set[str] = field(default_factory=set)
+    yields: list[ast.expr] = field(default_factory=list)  # `yield x` statements: a generator
+    # `name.append(x)` / `.extend(x)` / `.insert(i, x)` statements: what a list built up holds
+    grows: dict[str, list[ast.Call]] = field(default_factory=dict)
+    # a method's class body scope id and the name of its `self` parameter
+    klass: int = -1
+    self_name: str = ""
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
@@ -131,6 +139,9 @@ class Index:
         self.calls: list[ast.Call] = []
         self.def_names: set[str] = set()
         self.imported_names: set[str] = set()  # names bound by an import anywhere
+        self.alias_names: set[str] = set()  # names assigned a method: `run = op.execute`
+        # `self.x = value` in a method, by (class body scope id, attribute)
+        self.instance_attrs: dict[tuple[int, str], list[ast.expr]] = {}
         self.version = 0  # bumped each time a deferred expression is walked
         self._methods = methods
         self._prefixes = prefixes
@@ -155,13 +166,13 @@ class Index:
     def _walk_pending(self, source: str | None) -> None:
         """Walk the expressions the statement pass met, in their order, or defer them."""
         pending, self._pending = self._pending or [], None
-        self._callees = self.def_names | self.imported_names
+        self._callees = self.def_names | self.imported_names | self.alias_names
         hot: bytearray | None = None
         if source is not None and self._methods is not None and len(source) >= DEFER_FROM:
             self._text = normalise(source)
             hot = hot_lines(
                 self._text,
-                words=[*self._methods, *self.def_names],
+                words=[*self._methods, *self.def_names, *self.alias_names],
                 prefixes=self._prefixes,
                 callees=self.imported_names,
             )
@@ -314,7 +325,17 @@ class Index:
         expr = self._expr
         # the commonest statements first, by exact type (they cannot be subclassed by parsing)
         if type(stmt) is ast.Expr:
-            expr(stmt.value, scope, stmt, chain, stmt, True)
+            value = stmt.value
+            if (
+                type(value) is ast.Call
+                and type(value.func) is ast.Attribute
+                and value.func.attr in _GROWS
+                and type(value.func.value) is ast.Name
+            ):
+                scope.grows.setdefault(value.func.value.id, []).append(value)
+            elif type(value) is ast.Yield and value.value is not None:
+                scope.yields.append(value.value)
+            expr(value, scope, stmt, chain, stmt, True)
             return
         if type(stmt) is ast.Return:
             if stmt.value is not None:
@@ -329,6 +350,9 @@ class Index:
             parent = scope.parent if scope.kind == "class" and scope.parent else scope
             inner = self._new_scope(stmt, stmt.name, parent, "function")
             self._params(stmt.args, inner)
+            first = [*stmt.args.posonlyargs, *stmt.args.args][:1]
+            if scope.kind == "class" and first:
+                inner.klass, inner.self_name = scope.id, first[0].arg
             self.def_names.add(stmt.name)
             scope.bind(
                 stmt.name, Binding("def", (stmt.lineno, stmt.col_offset), chain, scope_id=inner.id)
@@ -337,10 +361,18 @@ class Index:
         elif isinstance(stmt, ast.ClassDef):
             for node in [*stmt.decorator_list, *stmt.bases, *(k.value for k in stmt.keywords)]:
                 expr(node, scope, stmt, chain, stmt)
-            scope.bind(stmt.name, Binding("unknown", end, chain))
-            self._body(stmt.body, self._new_scope(stmt, stmt.name, scope, "class"), ())
+            body = self._new_scope(stmt, stmt.name, scope, "class")
+            scope.bind(stmt.name, Binding("class", end, chain, scope_id=body.id))
+            self._body(stmt.body, body, ())
         elif isinstance(stmt, ast.Assign):
             expr(stmt.value, scope, stmt, chain, stmt, True)
+            value = stmt.value
+            if (
+                type(value) is ast.Attribute
+                and self._methods is not None
+                and (value.attr in self._methods or value.attr.startswith(self._prefixes))
+            ):
+                self.alias_names.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
             for target in stmt.targets:
                 self._target(target, stmt.value, scope, stmt, chain, end)
         elif isinstance(stmt, ast.AnnAssign):
@@ -464,6 +496,13 @@ class Index:
                 else:
                     self._unknown_targets(elt, scope, stmt, chain, end)
         else:
+            if (
+                isinstance(target, ast.Attribute)
+                and scope.self_name
+                and isinstance(target.value, ast.Name)
+                and target.value.id == scope.self_name
+            ):
+                self.instance_attrs.setdefault((scope.klass, target.attr), []).append(value)
             self._expr(target, scope, stmt, chain, stmt)
 
     def _loop_target(
@@ -477,6 +516,13 @@ class Index:
     ) -> None:
         if isinstance(target, ast.Name):
             scope.bind(target.id, Binding("iter", pos, chain, iterable))
+        elif isinstance(target, (ast.Tuple, ast.List)) and all(
+            isinstance(e, ast.Name) for e in target.elts
+        ):
+            # `for name, sql in [("a", "..."), ...]`: each name takes its place in the items
+            for i, elt in enumerate(target.elts):
+                assert isinstance(elt, ast.Name)
+                scope.bind(elt.id, Binding("iter", pos, chain, iterable, item=i))
         else:
             self._unknown_targets(target, scope, stmt, chain, pos)
 

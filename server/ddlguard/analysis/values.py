@@ -93,7 +93,9 @@ class Module:
 class Api:
     """A known object: `op`, `context`, a connection/bind/engine/cursor, an ORM session..."""
 
-    kind: str  # "op" | "context" | "conn" | "session" | "session_factory" | "sa" (other SQLAlchemy)
+    # "op" | "context" | "conn" | "session" | "session_factory" | "sa" (other SQLAlchemy) |
+    # "tables" (a namespace of tables handed to `upgrade`)
+    kind: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,45 @@ class Seq:
     """A literal list/tuple/set: iterating over it gives its items."""
 
     items: tuple[tuple[Value, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A literal dict with string keys: `QUERIES["backfill"]`, `.values()`, `.items()`."""
+
+    keys: tuple[str, ...]
+    values: tuple[tuple[Value, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """A method of a known object taken without calling it: `run = op.execute`."""
+
+    api: Api
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRef:
+    """A class defined in the analysed file (its body's scope id): `Queries.UPDATE` reads it."""
+
+    scope_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeeweeQuery:
+    """A peewee query being built (`Model.update(...).where(...)`); `write`: it changes data."""
+
+    verb: str
+    model: str
+    write: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PeeweeRow:
+    """A peewee model instance (`Model(...)`, `Model.get(...)`, a row of a select)."""
+
+    model: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +162,11 @@ Value = (
     | Module
     | Api
     | Seq
+    | Mapping
+    | Method
+    | ClassRef
+    | PeeweeQuery
+    | PeeweeRow
     | FunctionRef
 )
 
@@ -130,6 +176,7 @@ CONN = Api("conn")
 SESSION = Api("session")
 SESSION_FACTORY = Api("session_factory")
 SA_OTHER = Api("sa")
+TABLES = Api("tables")  # the `tables` an `upgrade(op, tables)` signature is handed: `tables.users`
 UNKNOWN = Unknown()
 
 

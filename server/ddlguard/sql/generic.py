@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
+from ddlguard.sql.procedural import Classify, block_spans, classify_block
 from ddlguard.sql.tokens import classify_tokens, ddl_verb, split_statements, trim_statement
 
 if TYPE_CHECKING:
     import logging
 
 _SQLGLOT_DIALECT = {"mysql": "mysql", "sqlite": "sqlite", "mssql": "tsql", "oracle": "oracle"}
+_DECLARE_BLOCKS = frozenset({"oracle"})  # `DECLARE ... BEGIN ... END` is one block there
 
 
 def _not_a_fallback(record: logging.LogRecord) -> bool:
@@ -44,43 +46,49 @@ def _dialect(dialect: str) -> Any:
     return sqlglot.Dialect.get_or_raise(_SQLGLOT_DIALECT.get(dialect, ""))
 
 
-_Span = tuple[int, int, list[Any] | None]  # start, end, the first candidate's tokens there
+# start, end, the first candidate's tokens there, and whether it is an anonymous block
+_Span = tuple[int, int, list[Any] | None, bool]
 
 
 def _spans(sql: str, dialect: str, subst: Substitution) -> list[_Span]:
-    """Statement spans from the dialect's tokenizer; our splitter when it fails."""
+    """Statement spans from the dialect's tokenizer (a `BEGIN ... END` block or a routine's
+    body is one statement, see `procedural`); our splitter when the tokenizer fails."""
     sqlglot, _ = _sqlglot()
     try:
         tokens = _dialect(dialect).tokenize(subst.candidates[0])
     except sqlglot.errors.SqlglotError:
-        return [(s, e, None) for s, e in split_statements(sql)]
-    kinds = sqlglot.tokens.TokenType
-    spans: list[tuple[int, int, list[Any]]] = []
-    chunk: list[Any] = []
-    first: int | None = None
-    last = 0
-    routine = False  # inside CREATE TRIGGER/PROCEDURE/FUNCTION ... BEGIN ... END
-    depth = 0  # open BEGIN and CASE blocks in such a body
-    for i, token in enumerate(tokens):
-        if token.token_type == kinds.SEMICOLON and depth <= 0:
-            if first is not None:
-                spans.append((first, last, chunk))
-            first, routine, depth, chunk = None, False, 0, []
-            continue
-        chunk.append(token)
-        if first is None:
-            first = token.start
-            routine = token.token_type == kinds.CREATE
-        elif routine and token.token_type in (kinds.BEGIN, kinds.CASE):
-            depth += 1
-        elif routine and depth and token.token_type == kinds.END:
-            after = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
-            depth -= after not in ("IF", "LOOP", "WHILE", "REPEAT")
-        last = token.end + 1
-    if first is not None:
-        spans.append((first, last, chunk))
-    trimmed = [(*trim_statement(sql, s, e), chunk) for s, e, chunk in spans]
-    return [(s, e, chunk) for s, e, chunk in trimmed if s < e]
+        return [(s, e, None, False) for s, e in split_statements(sql)]
+    semicolon = sqlglot.tokens.TokenType.SEMICOLON
+    out: list[_Span] = []
+    for first, last, kind in block_spans(tokens, semicolon, declare=dialect in _DECLARE_BLOCKS):
+        start, end = trim_statement(sql, tokens[first].start, tokens[last].end + 1)
+        if start < end:
+            out.append((start, end, tokens[first : last + 1], kind == 1))
+    return out
+
+
+def token_spans(sql: str, dialect: str) -> list[tuple[int, int, list[Any], bool]] | None:
+    """`_spans` for a dialect sqlglot does not parse here (PostgreSQL text that pglast
+    rejects): None when its tokenizer fails too."""
+    sqlglot, _ = _sqlglot()
+    name = "postgres" if dialect in ("postgresql", "postgres") else dialect
+    try:
+        tokens = sqlglot.Dialect.get_or_raise(_SQLGLOT_DIALECT.get(name, name)).tokenize(sql)
+    except (sqlglot.errors.SqlglotError, ValueError):
+        return None
+    semicolon = sqlglot.tokens.TokenType.SEMICOLON
+    out = []
+    for first, last, kind in block_spans(tokens, semicolon, declare=True):
+        start, end = trim_statement(sql, tokens[first].start, tokens[last].end + 1)
+        if start < end:
+            out.append((start, end, tokens[first : last + 1], kind == 1))
+    return out
+
+
+def block(sql: str, start: int, end: int, tokens: list[Any], classify: Classify) -> SqlStatement:
+    """An anonymous `BEGIN ... END` block: what its statements do (`procedural`)."""
+    sqlglot, _ = _sqlglot()
+    return classify_block(sql, start, end, tokens, sqlglot.tokens.TokenType.SEMICOLON, classify)
 
 
 def _table(node: Any, start: int, sql: str, subst: Substitution) -> str | None:
@@ -167,7 +175,10 @@ def classify_generic(sql: str, dialect: str) -> list[SqlStatement]:
     subst = substitute(sql, dialect)
     out: list[SqlStatement] = []
     parser = _dialect(dialect).parser()
-    for start, end, tokens in _spans(sql, dialect, subst):
+    for start, end, tokens, is_block in _spans(sql, dialect, subst):
+        if is_block and tokens is not None:
+            out.append(block(sql, start, end, tokens, lambda text: classify_generic(text, dialect)))
+            continue
         for i, candidate in enumerate(subst.candidates):
             # the first candidate's tokens are at hand: parse them (positions from 0)
             reuse = i == 0 and tokens is not None
