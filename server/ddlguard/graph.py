@@ -115,7 +115,7 @@ def build_graph(
     else:  # without version locations, the migrations beside the checked files
         others = revision_files(project, sorted(Path(f) for f in folders), resolver=resolver)
     for path in others:  # absolute: resolved folders
-        key = os.path.normcase(str(path))
+        key = resolver.file_key(path)  # a symlinked migration is its target: no DG103 with itself
         if key in seen:
             continue
         seen.add(key)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ddlguard.model import Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
-from ddlguard.project import Project, walk_files
+from ddlguard.project import Project, project_version_files
 
 LINK_NAMES = ("revision", "down_revision", "depends_on")
 
@@ -99,9 +99,7 @@ class RevisionIndex:
         return refs
 
     def _files_of(self, project: Project) -> Iterator[Path]:
-        for folder in project.version_dirs:
-            if folder.is_dir():
-                yield from walk_files(folder)
+        yield from project_version_files(project)  # bounded to the project root
 
     def definitions(self, project: Project, revision: str) -> list[tuple[Path, RevisionRef]]:
         """Files whose `revision` is `revision` (a unique prefix also matches, as in Alembic)."""
