@@ -142,11 +142,14 @@ class _Created:
 
     def __init__(self) -> None:
         self.entries: list[tuple[int, str, Path]] = []
+        self.portable: list[Path] = []  # without `openat`
 
     def undo(self) -> None:
         for dir_fd, name, _ in self.entries:
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=dir_fd)
+        for path in self.portable:
+            path.unlink(missing_ok=True)
 
     def close(self) -> None:
         for dir_fd, _, _ in self.entries:
@@ -155,6 +158,10 @@ class _Created:
 
 def create_script(target: Target, data: bytes, created: _Created) -> None:
     """Create one new file exclusively (`O_EXCL`, no link followed), in no-follow folders."""
+    if not HAVE_DIR_FD:
+        _create_portable(target, data)
+        created.portable.append(target.path)
+        return
     dir_fd = _open_folders(target, create=True)
     try:
         fd = os.open(target.name, _NEW_FILE, 0o666, dir_fd=dir_fd)
@@ -168,12 +175,14 @@ def create_script(target: Target, data: bytes, created: _Created) -> None:
         os.close(fd)
 
 
-def replace_file(target: Target, render: Callable[[bytes], bytes]) -> None:
+def replace_file(target: Target, render: Callable[[bytes], bytes]) -> bytes:
     """Replace a file atomically with `render(its current bytes)`, through no-follow folders.
 
     `render` may raise to refuse (the file changed, it cannot be encoded back): nothing is
-    written then. The new file keeps the old one's permission bits.
+    written then. The new file keeps the old one's permission bits. Returns the old bytes.
     """
+    if not HAVE_DIR_FD:
+        return _replace_portable(target, render)
     dir_fd = _open_folders(target, create=False)
     try:
         raw, mode = _read_all(dir_fd, target.name)
@@ -193,6 +202,44 @@ def replace_file(target: Target, render: Callable[[bytes], bytes]) -> None:
             raise
     finally:
         os.close(dir_fd)
+    return raw
+
+
+def write_files(
+    root: Path,
+    replace: Sequence[tuple[Path, Callable[[bytes], bytes]]],
+    create: Sequence[tuple[Path, bytes]],
+) -> list[Path]:
+    """Create the `create` files exclusively, then replace each `replace` file with
+    `render(its bytes)`, in order; every target must really be inside `root`.
+
+    All or nothing, as far as files allow: every target is checked (`WriteRefused`) before
+    anything is written; if a step fails, the files created are removed and the files already
+    replaced get their old bytes back (through the same no-follow folders). Used for a fix's
+    scripts, its follow-up revision and the migrations it edits. Returns the created paths.
+    """
+    replaced = [(real_target(root, path, what="migration"), render) for path, render in replace]
+    created_targets = [(new_script_target(root, path), data) for path, data in create]
+    created = _Created()
+    done: list[tuple[Target, bytes]] = []
+    try:
+        for target, data in created_targets:
+            create_script(target, data, created)
+        for target, render in replaced:
+            done.append((target, replace_file(target, render)))
+    except BaseException:
+        for target, old in reversed(done):
+            with contextlib.suppress(OSError):
+                replace_file(target, _constant(old))
+        created.undo()
+        raise
+    finally:
+        created.close()
+    return [path for path, _ in create]
+
+
+def _constant(data: bytes) -> Callable[[bytes], bytes]:
+    return lambda _current: data
 
 
 def write_fix(
@@ -201,30 +248,12 @@ def write_fix(
     render: Callable[[bytes], bytes],
     scripts: Sequence[tuple[Path, bytes]],
 ) -> list[Path]:
-    """Create `scripts` exclusively, then replace `migration` with `render(its bytes)`.
-
-    All or nothing: if anything fails, the scripts created here are removed again and the
-    migration is left as it was. Every target must really be inside `root`
-    (`WriteRefused` otherwise, before anything is written). Returns the scripts' paths.
-    """
-    if not HAVE_DIR_FD:
-        return _write_fix_portable(root, migration, render, scripts)
-    migration_target = real_target(root, migration, what="migration")
-    script_targets = [(new_script_target(root, path), data) for path, data in scripts]
-    created = _Created()
-    try:
-        for target, data in script_targets:
-            create_script(target, data, created)
-        replace_file(migration_target, render)
-    except BaseException:
-        created.undo()
-        raise
-    finally:
-        created.close()
-    return [path for path, _ in scripts]
+    """Create `scripts` exclusively, then replace `migration` with `render(its bytes)`
+    (`write_files` with one migration). Returns the scripts' paths."""
+    return write_files(root, [(migration, render)], scripts)
 
 
-def _check_no_links(root: Path, target: Target) -> None:
+def _check_no_links(target: Target) -> None:
     """Without `openat` (Windows): refuse a link at any level below the root just before writing.
 
     Weaker than the descriptor walk (a swap right after this check still wins), documented.
@@ -236,39 +265,28 @@ def _check_no_links(root: Path, target: Target) -> None:
             raise WriteRefused(f"{folder} is a symlink; ddlguard does not write through links")
 
 
-def _write_fix_portable(
-    root: Path,
-    migration: Path,
-    render: Callable[[bytes], bytes],
-    scripts: Sequence[tuple[Path, bytes]],
-) -> list[Path]:
-    migration_target = real_target(root, migration, what="migration")
-    created: list[Path] = []
+def _create_portable(target: Target, data: bytes) -> None:
+    _check_no_links(target)
+    target.path.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.path, "xb") as fh:
+        fh.write(data)
+
+
+def _replace_portable(target: Target, render: Callable[[bytes], bytes]) -> bytes:
+    _check_no_links(target)
+    real = target.path
+    raw = real.read_bytes()
+    data = render(raw)
+    tmp = real.with_name(f".{real.name}.{secrets.token_hex(4)}.tmp")
     try:
-        for path, data in scripts:
-            target = new_script_target(root, path)
-            _check_no_links(root, target)
-            target.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(target.path, "xb") as fh:
-                created.append(target.path)
-                fh.write(data)
-        _check_no_links(root, migration_target)
-        real = migration_target.path
-        data = render(real.read_bytes())
-        tmp = real.with_name(f".{real.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            with open(tmp, "xb") as fh:
-                fh.write(data)
-            os.chmod(tmp, real.stat().st_mode & 0o7777)
-            os.replace(tmp, real)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        os.chmod(tmp, real.stat().st_mode & 0o7777)
+        os.replace(tmp, real)
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return [path for path, _ in scripts]
+    return raw
 
 
 def name_taken(path: Path) -> bool:

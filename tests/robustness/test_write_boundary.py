@@ -204,3 +204,42 @@ def test_the_cli_never_writes_outside_with_a_hostile_layout(tmp_path: Path) -> N
     proc = run_cli("check", "--unsafe-fixes", cwd=root, timeout=60)
     assert proc.returncode == 2 and "outside the project root" in proc.stderr, proc.stderr
     assert list(outside.iterdir()) == []
+
+
+def test_write_files_puts_back_what_it_replaced_when_a_later_step_fails(tmp_path: Path) -> None:
+    """A fix that edits several migrations (a child re-parented, a follow-up created): the
+    second replacement refusing restores the first and removes the new files."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "a.py").write_text("a = 1\n")
+    (root / "b.py").write_text("b = 1\n")
+
+    def refuse(raw: bytes) -> bytes:
+        raise WriteRefused("cannot encode")
+
+    with pytest.raises(WriteRefused):
+        safe_write.write_files(
+            root,
+            [(root / "a.py", lambda raw: b"a = 2\n"), (root / "b.py", refuse)],
+            [(root / "versions" / "new.py", b"new = 1\n")],
+        )
+    assert (root / "a.py").read_text() == "a = 1\n" and (root / "b.py").read_text() == "b = 1\n"
+    assert not (root / "versions" / "new.py").exists()
+
+
+def test_without_openat_links_are_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portable path (Windows) checks each folder for a link just before writing."""
+    monkeypatch.setattr(safe_write, "HAVE_DIR_FD", False)
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "scripts").mkdir(parents=True)
+    outside.mkdir()
+    (root / "m.py").write_text("x = 1\n")
+    write_fix(root, root / "m.py", lambda raw: b"x = 2\n", [(root / "scripts" / "a.sql", b"A")])
+    assert (root / "m.py").read_text() == "x = 2\n" and (root / "scripts" / "a.sql").exists()
+    (root / "scripts" / "sql").symlink_to(outside, target_is_directory=True)
+    target = safe_write.Target(str(root.resolve()), ("scripts", "sql"), "b.sql")
+    with pytest.raises(WriteRefused, match="symlink"):
+        safe_write.create_script(target, b"B", safe_write._Created())
+    assert list(outside.iterdir()) == []
