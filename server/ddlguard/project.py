@@ -69,6 +69,16 @@ class Project:
     def dialect(self, configured: str | None) -> str:
         return configured or self.url_dialect or "postgresql"
 
+    def not_writable(self, path: Path) -> str | None:
+        """Why a fix may not rewrite `path` (its real path, links followed, is outside the
+        root), or None. For planners and the editor, before offering a fix; the CLI's writes
+        are refused the same way by `ddlguard.safe_write`."""
+        root = str(self.root.resolve())
+        real = str(safe_resolve(path))
+        if is_within_str(real, root) and real != root:
+            return None
+        return f"the migration {real} is outside the project root {root}; ddlguard writes only inside it"
+
 
 def _is_within(path: Path, folder: Path) -> bool:
     """Is `path` in `folder`? Its folder decides, not a symlink's target (Alembic lists folders)."""

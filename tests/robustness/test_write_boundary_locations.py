@@ -83,3 +83,19 @@ def test_a_symlinked_folder_leading_out_of_the_root_is_not_walked(tmp_path: Path
         os.path.realpath(p).startswith(str(root.resolve()))
         for p in walk_files(root, within=str(root.resolve()))
     )
+
+
+def test_the_project_says_which_migrations_a_fix_may_rewrite(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    _ini(root, "../elsewhere")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.py").write_text("x = 1\n")
+    (root / "alembic").mkdir()
+    (root / "alembic" / "link.py").symlink_to(tmp_path / "elsewhere" / "a.py")
+    (root / "alembic" / "b.py").write_text("x = 1\n")
+    project = read_alembic_projects(root / "alembic.ini")[0]
+    assert project.outside_dirs == [(tmp_path / "elsewhere").resolve()]
+    assert project.not_writable(root / "alembic" / "b.py") is None
+    for path in (tmp_path / "elsewhere" / "a.py", root / "alembic" / "link.py"):
+        reason = project.not_writable(path)
+        assert reason is not None and "outside the project root" in reason
