@@ -14,12 +14,13 @@ from pathlib import Path
 from ddlguard.analysis.detector import detect
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.editor_reading import python_reading
 from ddlguard.hygiene import check_hygiene
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.project import looks_like_migration_text
 from ddlguard.rules import RULES
 from ddlguard.settings import Settings
-from ddlguard.source_encoding import SourceDecodeError, decode_python_source, editor_text_problem
+from ddlguard.source_encoding import SourceDecodeError, decode_python_source
 
 _DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
 
@@ -74,8 +75,9 @@ def analyze_source(
     an empty, non-migration result.
 
     Bytes are decoded as Python decodes them (PEP 263). `editor_text` marks text an editor
-    decoded: when its coding cookie makes Python read the file otherwise, it is DG000, not
-    analysed (`ddlguard.source_encoding.editor_text_problem`).
+    decoded: when its coding cookie makes Python read the saved file otherwise, Python's
+    reading is analysed and the findings mapped back onto the editor's text
+    (`ddlguard.editor_reading`); DG000 when Python could not read it at all.
     """
     if isinstance(source, bytes):
         if b"\x00" in source:
@@ -84,8 +86,17 @@ def analyze_source(
             source = decode_source(source)
         except SourceDecodeError as exc:
             return parse_error(path, str(exc))
-    elif editor_text and (problem := editor_text_problem(source)) is not None:
-        return parse_error(path, f"not analysed: {problem}")
+    elif editor_text:
+        try:
+            reading = python_reading(source)
+        except SourceDecodeError as exc:
+            return parse_error(path, f"not analysed: {exc}")
+        if reading is not None:  # Python reads the saved file otherwise: analyse that
+            inner = analyze_source(
+                reading.text, path, settings, dialect=dialect, in_version_dir=in_version_dir,
+                force_migration=force_migration,
+            )  # fmt: skip
+            return reading.remap(inner)
     if source.startswith("\ufeff"):
         source = source[1:]
     try:
