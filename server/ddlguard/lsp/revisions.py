@@ -16,6 +16,7 @@ from pathlib import Path
 from ddlguard.model import Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, project_version_files
+from ddlguard.source_encoding import decode_python_source
 
 LINK_NAMES = ("revision", "down_revision", "depends_on")
 
@@ -90,8 +91,8 @@ class RevisionIndex:
         if cached and cached[0] == stamp:
             return cached[1]
         try:
-            source = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            source = decode_python_source(path.read_bytes()).text  # as Python reads it
+        except (OSError, ValueError):
             return []
         refs = refs_of_source(source) if "revision" in source else []
         with self._lock:
