@@ -22,6 +22,9 @@ from ddlguard.model import Applicability, FileResult, Finding, FixHint, Position
 from ddlguard.source_encoding import SourceDecodeError, cookie_encoding, editor_text_problem
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+# bytes decoded one at a time (lines that do not read as themselves) before giving up: a
+# hostile document must not cost seconds per keystroke (~0.3 s per 100,000 bytes)
+MAX_BYTEWISE = 200_000
 
 
 def _line_starts(text: str) -> list[int]:
@@ -98,6 +101,32 @@ def _moved(finding: Finding, move: Callable[[Range], Range], encoding: str) -> F
     )
 
 
+def _decode_line(
+    decoder: codecs.IncrementalDecoder, line: str, offset: int, pieces: list[str], shown: list[int]
+) -> int:
+    """Decode one line of the editor's text (as saved: UTF-8), recording where each decoded
+    character came from. A line that decodes to itself maps one to one at once; any other is
+    decoded again byte by byte from the same decoder state, each character attributed to
+    the byte that completed it. Returns the number of bytes decoded one at a time."""
+    data = line.encode("utf-8", "surrogatepass")
+    state = decoder.getstate()
+    piece = decoder.decode(data)
+    if piece == line:
+        pieces.append(piece)
+        shown.extend(range(offset, offset + len(line)))
+        return 0
+    decoder.setstate(state)
+    byte_char: list[int] = []
+    for index, ch in enumerate(line):
+        byte_char.extend([offset + index] * len(ch.encode("utf-8", "surrogatepass")))
+    for at in range(len(data)):
+        piece = decoder.decode(data[at : at + 1])
+        if piece:
+            pieces.append(piece)
+            shown.extend([byte_char[at]] * len(piece))
+    return len(data)
+
+
 def python_reading(text: str) -> PythonReading | None:
     """Python's reading of `text` saved as UTF-8, when it differs in structure; else None.
 
@@ -108,19 +137,19 @@ def python_reading(text: str) -> PythonReading | None:
     if editor_text_problem(text) is None:
         return None
     encoding = cookie_encoding(text)
-    data = text.encode("utf-8", "surrogatepass")
-    byte_char: list[int] = []
-    for index, ch in enumerate(text):
-        byte_char.extend([index] * len(ch.encode("utf-8", "surrogatepass")))
+    pieces: list[str] = []
+    shown: list[int] = []
     try:
         decoder = codecs.getincrementaldecoder(encoding)()
-        pieces: list[str] = []
-        shown: list[int] = []
-        for at in range(len(data)):
-            piece = decoder.decode(data[at : at + 1])
-            if piece:
-                pieces.append(piece)
-                shown.extend([byte_char[at]] * len(piece))
+        offset = budget = 0
+        for line in text.splitlines(keepends=True):
+            budget += _decode_line(decoder, line, offset, pieces, shown)
+            if budget > MAX_BYTEWISE:
+                raise SourceDecodeError(
+                    f"its coding cookie declares {encoding} and the text is too large to map"
+                    " Python's reading of it onto the editor's (`ddlguard check` reads it)"
+                )
+            offset += len(line)
         tail = decoder.decode(b"", final=True)
     except (UnicodeError, LookupError, TypeError, ValueError) as exc:
         raise SourceDecodeError(f"its coding cookie declares {encoding}: {exc}") from None

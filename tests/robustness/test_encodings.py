@@ -258,3 +258,16 @@ def test_mapped_ranges_stay_inside_the_editor_text(body: str) -> None:
         assert rng.start <= rng.end
         assert 1 <= rng.end.line <= len(lines)
         assert rng.end.character <= len(lines[rng.end.line - 1]) + 1
+
+
+def test_mapping_a_huge_hostile_document_is_bounded() -> None:
+    """5 MB of shifted utf-7 lines: DG000 (the CLI reads the file) in a bounded time,
+    not seconds per keystroke."""
+    import time
+
+    text = "# coding: utf-7\n" + "x = 1  # +AAo-\n" * 350_000
+    started = time.monotonic()
+    result = analyze_source(text, Path("m.py"), Settings(), editor_text=True)
+    assert time.monotonic() - started < 5.0  # unbounded, it took ~15 s
+    assert [f.code for f in result.findings] == ["DG000"]
+    assert "too large" in result.findings[0].message
