@@ -63,15 +63,22 @@ def real_target(root: Path, path: Path, *, what: str) -> Target:
 
     A file that is itself a symlink is written through its real path (the link stays a link).
     """
+    real_root, parts = _below_root(root, path, what=what)
+    if not parts:
+        raise WriteRefused(f"the {what} {real_root} is the project root itself, not a file")
+    return Target(real_root, parts[:-1], parts[-1])
+
+
+def _below_root(root: Path, path: Path, *, what: str) -> tuple[str, tuple[str, ...]]:
+    """The real root and the parts of `path`'s real path below it; `WriteRefused` outside."""
     real_root = os.path.realpath(root)
     real = os.path.realpath(path)
-    if not is_within_str(real, real_root) or real == real_root:
+    if not is_within_str(real, real_root):
         raise WriteRefused(
             f"the {what} {real} is outside the project root {real_root}; ddlguard writes only"
             " inside it"
         )
-    parts = Path(real).relative_to(real_root).parts
-    return Target(real_root, tuple(parts[:-1]), parts[-1])
+    return real_root, Path(real).relative_to(real_root).parts
 
 
 def new_script_target(root: Path, path: Path) -> Target:
@@ -84,8 +91,8 @@ def new_script_target(root: Path, path: Path) -> Target:
     while not os.path.lexists(folder) and folder.parent != folder:
         missing.append(folder.name)
         folder = folder.parent
-    base = real_target(root, folder / "x", what="scripts folder")  # the existing part
-    return Target(base.root, (*base.folders, *reversed(missing)), path.name)
+    real_root, existing = _below_root(root, folder, what="scripts folder")
+    return Target(real_root, (*existing, *reversed(missing)), path.name)
 
 
 def _open_folders(target: Target, *, create: bool) -> int:
