@@ -210,15 +210,21 @@ def test_is_within_str_is_by_whole_folder_names() -> None:
 @needs_symlinks
 def test_discovery_sees_a_symlinked_folder_inside_the_versions_folder(tmp_path: Path) -> None:
     """Folders inside a version location are skipped by the second walk, but not their
-    subfolders: a link there may point at migrations of another tree."""
+    subfolders: a link there may point at migrations of another tree of the project. A link
+    leading out of the project root is not entered, and says so."""
     write_project(tmp_path / "app", 2)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    (elsewhere / "loose.py").write_text(HEADER.format(rev="zz", down=None) + "    pass\n")
+    for elsewhere in (tmp_path / "app" / "shared" / "more", tmp_path / "elsewhere"):
+        elsewhere.mkdir(parents=True)
+        (elsewhere / "loose.py").write_text(HEADER.format(rev="zz", down=None) + "    pass\n")
+    inner = tmp_path / "app" / "shared"
     link = tmp_path / "app" / "alembic" / "versions" / "more"
-    link.symlink_to(elsewhere, target_is_directory=True)
+    link.symlink_to(inner, target_is_directory=True)
+    (tmp_path / "app" / "alembic" / "versions" / "out").symlink_to(tmp_path / "elsewhere")
     found = discover([tmp_path / "app"])
     assert sorted(p.name for p, _ in found.files) == ["loose.py", "r0000.py", "r0001.py"]
+    walked = [p.parts[-4:-2] for p, _ in found.files if p.name == "loose.py"]
+    assert walked == [("versions", "more")]  # through the link
+    assert any("out: a symlink to a folder outside the project" in p for p in found.problems)
 
 
 @needs_symlinks
@@ -317,7 +323,8 @@ def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> Non
             if project.contains_version_file(f) and safe_resolve(f) not in {
                 safe_resolve(e) for e in expected
             }:
-                expected.append(_relative_like(f, top))
+                linked = f.is_symlink() and f.resolve().is_file()  # shown as its target
+                expected.append(_relative_like(f.resolve() if linked else f, top))
         got = [p for p, _ in found.files]
         assert got[: len(expected)] == expected
         assert all(owner is project for _, owner in found.files[: len(expected)])

@@ -23,6 +23,7 @@ from ddlguard.project import (
     Project,
     find_projects,
     projects_in_folder,
+    walk_bound,
     walk_files,
 )
 from ddlguard.runner import CheckedFile, CheckRun, read_source
@@ -143,7 +144,7 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
         folder = _scripts_dir(project, settings)
         if folder is None or not folder.is_dir():
             continue
-        for script in walk_files(folder, (".sql",)):
+        for script in walk_files(folder, (".sql",), within=walk_bound(folder)):
             if any(
                 top.is_dir() and safe_resolve(script).is_relative_to(top.resolve()) for top in paths
             ):

@@ -14,18 +14,21 @@ from pathlib import Path
 from ddlguard.analysis.detector import detect
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.editor_reading import python_reading
 from ddlguard.hygiene import check_hygiene
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.project import looks_like_migration_text
 from ddlguard.rules import RULES
 from ddlguard.settings import Settings
+from ddlguard.source_encoding import SourceDecodeError, decode_python_source
 
 _DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
 
 
 def decode_source(data: bytes) -> str:
-    """UTF-8 with or without BOM (PEP 3120); raises UnicodeDecodeError otherwise."""
-    return data.decode("utf-8-sig")
+    """The text Python reads from `data` (PEP 263 cookie, else UTF-8 with or without BOM);
+    raises `SourceDecodeError` (one line for DG000) where Python would refuse the file."""
+    return decode_python_source(data).text
 
 
 def parse_error(path: Path, message: str, line: int = 1, col: int = 0) -> FileResult:
@@ -63,20 +66,37 @@ def analyze_source(
     dialect: str = "postgresql",
     in_version_dir: bool = False,
     force_migration: bool = False,
+    editor_text: bool = False,
 ) -> FileResult:
     """Analyse one file. Never raises for bad input: undecodable or unparsable text is DG000.
 
     A file is a migration when it sits in a versions location, when it assigns `revision` and
     `down_revision` and defines `upgrade`, or when `force_migration` says so; other files give
     an empty, non-migration result.
+
+    Bytes are decoded as Python decodes them (PEP 263). `editor_text` marks text an editor
+    decoded: when its coding cookie makes Python read the saved file otherwise, Python's
+    reading is analysed and the findings mapped back onto the editor's text
+    (`ddlguard.editor_reading`); DG000 when Python could not read it at all.
     """
     if isinstance(source, bytes):
         if b"\x00" in source:
             return parse_error(path, "not a text file (contains NUL bytes)")
         try:
             source = decode_source(source)
-        except UnicodeDecodeError as exc:
-            return parse_error(path, f"not valid UTF-8 (byte {exc.start})")
+        except SourceDecodeError as exc:
+            return parse_error(path, str(exc))
+    elif editor_text:
+        try:
+            reading = python_reading(source)
+        except SourceDecodeError as exc:
+            return parse_error(path, f"not analysed: {exc}")
+        if reading is not None:  # Python reads the saved file otherwise: analyse that
+            inner = analyze_source(
+                reading.text, path, settings, dialect=dialect, in_version_dir=in_version_dir,
+                force_migration=force_migration,
+            )  # fmt: skip
+            return reading.remap(inner)
     if source.startswith("\ufeff"):
         source = source[1:]
     try:

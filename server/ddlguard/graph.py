@@ -24,6 +24,7 @@ from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, looks_like_migration_text, version_folders
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
+from ddlguard.source_encoding import decode_python_source
 
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
@@ -43,7 +44,7 @@ def read_info(path: Path) -> MigrationInfo | None:
         return cached[1]
     info: MigrationInfo | None
     try:
-        tree = ast.parse(key.read_bytes().decode("utf-8-sig"), filename=str(key))
+        tree = ast.parse(decode_python_source(key.read_bytes()).text, filename=str(key))
         info = read_migration_info(tree)
     except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
         info = None
@@ -115,7 +116,7 @@ def build_graph(
     else:  # without version locations, the migrations beside the checked files
         others = revision_files(project, sorted(Path(f) for f in folders), resolver=resolver)
     for path in others:  # absolute: resolved folders
-        key = os.path.normcase(str(path))
+        key = resolver.file_key(path)  # a symlinked migration is its target: no DG103 with itself
         if key in seen:
             continue
         seen.add(key)

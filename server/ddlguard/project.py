@@ -41,6 +41,9 @@ class Project:
     version_dirs: list[Path] = field(default_factory=list)
     url_dialect: str | None = None  # from sqlalchemy.url
     problems: list[str] = field(default_factory=list)
+    # version locations outside `root` (also in `version_dirs`): their own files are checked,
+    # their subfolders are not walked, and nothing in them is ever rewritten
+    outside_dirs: list[Path] = field(default_factory=list)
 
     def contains_version_file(self, path: Path, *, resolver: Resolver | None = None) -> bool:
         """A `.py` revision file inside one of the version locations (Alembic's own rule).
@@ -65,6 +68,16 @@ class Project:
 
     def dialect(self, configured: str | None) -> str:
         return configured or self.url_dialect or "postgresql"
+
+    def not_writable(self, path: Path) -> str | None:
+        """Why a fix may not rewrite `path` (its real path, links followed, is outside the
+        root), or None. For planners and the editor, before offering a fix; the CLI's writes
+        are refused the same way by `ddlguard.safe_write`."""
+        root = str(self.root.resolve())
+        real = str(safe_resolve(path))
+        if is_within_str(real, root) and real != root:
+            return None
+        return f"the migration {real} is outside the project root {root}; ddlguard writes only inside it"
 
 
 def _is_within(path: Path, folder: Path) -> bool:
@@ -158,6 +171,7 @@ def _section_project(ini: Path, parser: configparser.ConfigParser, section: str)
             project.version_dirs = [beside.resolve()]
         else:
             project.problems.append(f"{ini}: no script_location in [{section}]")
+    bound_locations(project, f"{ini} [{section}]")
     missing = [vdir for vdir in project.version_dirs if not vdir.is_dir()]
     if (
         missing
@@ -179,6 +193,36 @@ def _section_project(ini: Path, parser: configparser.ConfigParser, section: str)
 def _templated(*locations: str | None) -> bool:
     """A location holding a placeholder filled in at run time (env.py, a cookiecutter)."""
     return any(loc is not None and ("{" in loc or "%(" in loc or "$" in loc) for loc in locations)
+
+
+def bound_locations(project: Project, source: str) -> None:
+    """Keep discovery inside the project root, reporting each location outside it at once.
+
+    A location that holds the root itself (`/`, `..`, the home folder) is dropped: listing it
+    would take the whole project, or the disk, for migrations. Any other location outside
+    the root stays a version location whose own files are listed (as Alembic lists them,
+    without `recursive_version_locations`) but whose subfolders are not walked; its files
+    are checked and never rewritten (`ddlguard.safe_write` refuses writes outside the root).
+    """
+    root = str(project.root.resolve())
+    kept: list[Path] = []
+    for vdir in project.version_dirs:
+        real = str(safe_resolve(vdir))
+        if is_within_str(real, root):
+            kept.append(vdir)
+        elif is_within_str(root, real):
+            project.problems.append(
+                f"{source}: version location {vdir} holds the whole project root {root}:"
+                " not searched (a configuration problem: name the versions folder itself)"
+            )
+        else:
+            kept.append(vdir)
+            project.outside_dirs.append(vdir)
+            project.problems.append(
+                f"{source}: version location {vdir} is outside the project root {root}: its"
+                " files are checked but never fixed, and its subfolders are not searched"
+            )
+    project.version_dirs = kept
 
 
 def _split_locations(text: str, separator: str) -> list[str]:
@@ -249,6 +293,7 @@ def read_pyproject_alembic(pyproject: Path) -> Project | None:
     else:
         raw_versions, separator = None, "space"
     project = Project(root=base, version_dirs=_version_dirs(base, loc, raw_versions, separator))
+    bound_locations(project, f"{pyproject} [tool.alembic]")
     for vdir in project.version_dirs:
         if not vdir.is_dir():
             project.problems.append(f"{pyproject}: version location {vdir} is not a folder")
@@ -260,6 +305,9 @@ def walk_folders(
     suffixes: tuple[str, ...] = (".py",),
     *,
     skip_files: Callable[[str], bool] | None = None,
+    within: str | None = None,
+    left_out: list[str] | None = None,
+    recursive: bool = True,
 ) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
     """Each folder under `top` (as walked) with its files ending in one of `suffixes`, sorted
     by name, each with whether it is a symlink (free from `scandir`, no `lstat` per file).
@@ -269,6 +317,10 @@ def walk_folders(
     so symlink loops end. Unreadable folders are skipped (as `os.walk` does), never fatal.
     The files of a folder for which `skip_files` (given the folder as walked) is true are not
     listed; its subfolders still are (one may be a symlink to somewhere else).
+
+    With `within` (a real path), a symlinked folder whose target is not inside it is not
+    entered (a cloned repository's `link -> /` must not walk the disk); its path as walked
+    goes to `left_out`. `recursive=False` lists `top` alone.
     """
     seen: set[tuple[int, int]] = set()
     todo = [os.fspath(top)]
@@ -293,8 +345,13 @@ def walk_folders(
                 is_dir = False
             name = entry.name
             if is_dir:
-                if name not in SKIP_DIRS and not name.endswith(".egg-info"):
-                    dirs.append(name)
+                if name in SKIP_DIRS or name.endswith(".egg-info") or not recursive:
+                    continue
+                if within is not None and entry.is_symlink() and not _link_within(entry, within):
+                    if left_out is not None:
+                        left_out.append(entry.path)
+                    continue
+                dirs.append(name)
             elif name.endswith(suffixes):
                 files.append((name, entry.is_symlink()))
         todo.extend(os.path.join(folder, d) for d in sorted(dirs, reverse=True))
@@ -304,14 +361,24 @@ def walk_folders(
         yield folder, files
 
 
+def _link_within(entry: os.DirEntry[str], within: str) -> bool:
+    try:
+        return is_within_str(os.path.realpath(entry.path), within)
+    except (OSError, ValueError):
+        return False
+
+
 def walk_files(
     top: Path,
     suffixes: tuple[str, ...] = (".py",),
     *,
     skip_files: Callable[[str], bool] | None = None,
+    within: str | None = None,
+    left_out: list[str] | None = None,
 ) -> Iterator[Path]:
     """Files under `top`, sorted, skipping tool and environment folders (`walk_folders`)."""
-    for folder, files in walk_folders(top, suffixes, skip_files=skip_files):
+    walk = walk_folders(top, suffixes, skip_files=skip_files, within=within, left_out=left_out)
+    for folder, files in walk:
         base = Path(folder)
         for name, _ in files:
             yield base / name
@@ -335,10 +402,18 @@ class Discovery:
     versioned: set[str] = field(default_factory=set)
 
 
-def find_projects(top: Path) -> list[Project]:
+def walk_bound(top: Path) -> str:
+    """The real folder a walk from `top` stays in: its project root (the nearest folder at or
+    above holding pyproject.toml, setup.cfg or .git), else `top` itself."""
+    real_top = str(safe_resolve(top))
+    root = str(safe_resolve(project_root_for(top)))
+    return root if is_within_str(real_top, root) else real_top
+
+
+def find_projects(top: Path, *, left_out: list[str] | None = None) -> list[Project]:
     """Alembic projects under a folder: every alembic.ini, else [tool.alembic], else versions folders."""
     projects: list[Project] = []
-    for path in walk_files(top, (".ini", ".toml")):
+    for path in walk_files(top, (".ini", ".toml"), within=walk_bound(top), left_out=left_out):
         if path.name == "alembic.ini" or (path.suffix == ".ini" and _is_alembic_ini(path)):
             projects.extend(read_alembic_projects(path))
         elif path.name == "pyproject.toml":
@@ -460,16 +535,19 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
         if not top.is_dir():
             problems.append(f"{top}: no such file or directory")
             continue
-        found = find_projects(top)
+        left_out: list[str] = []  # symlinked folders pointing out of the project
+        found = find_projects(top, left_out=left_out)
         for project in found:
             projects.append(project)
             problems.extend(project.problems)
             for vdir in project.version_dirs:
                 if vdir.is_dir():
-                    for path, key, symlink in _version_files(project, vdir, top, resolver):
+                    listed = _version_files(project, vdir, top, resolver, left_out)
+                    for path, key, symlink in listed:
                         add(path, project, (key, symlink))
         covered = [d.resolve() for p in found for d in p.version_dirs]
-        for f in walk_files(top, skip_files=_covered_by(covered, resolver)):
+        skip = _covered_by(covered, resolver)
+        for f in walk_files(top, skip_files=skip, within=walk_bound(top), left_out=left_out):
             if resolver.file_key(f) in seen or any(resolver.within(f, d) for d in covered):
                 continue
             owner = lookup.configured(f)
@@ -479,6 +557,10 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
                     projects.append(owner)
             elif _quick_is_migration(f):
                 add(f, lookup.fallback(f))
+        problems.extend(
+            f"{link}: a symlink to a folder outside the project: not searched"
+            for link in dict.fromkeys(left_out)
+        )
     return Discovery(projects, files, problems, versioned)
 
 
@@ -495,33 +577,65 @@ def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool
 
 
 def version_folders(
-    project: Project, vdir: Path, resolver: Resolver
+    project: Project, vdir: Path, resolver: Resolver, left_out: list[str] | None = None
 ) -> Iterator[tuple[str, list[tuple[str, bool]]]]:
     """Each folder under `vdir` (as walked) that lies in one of the project's version
     locations, with its revision files (name, is a symlink): `contains_version_file`, decided
-    once per folder (a name holds no separator)."""
-    for folder, files in walk_folders(vdir):
+    once per folder (a name holds no separator).
+
+    The walk stays in the project root (`bound_locations`): a location outside it is listed
+    alone, and a symlinked folder leading out of the root is not entered (its path goes to
+    `left_out`).
+    """
+    walk = walk_folders(
+        vdir,
+        within=resolver.folder(project.root),
+        left_out=left_out,
+        recursive=vdir not in project.outside_dirs,
+    )
+    for folder, files in walk:
         if any(resolver.folder_within(folder, d) for d in project.version_dirs):
             yield folder, [(name, link) for name, link in files if is_revision_name(name)]
 
 
+def project_version_files(project: Project, resolver: Resolver | None = None) -> Iterator[Path]:
+    """Every revision file of the project's version locations, as walked, within its bounds
+    (`version_folders`): for readers that need the files, not discovery's report paths."""
+    resolver = resolver or Resolver()
+    for vdir in project.version_dirs:
+        if vdir.is_dir():
+            for folder, names in version_folders(project, vdir, resolver):
+                yield from (Path(folder) / name for name, _ in names)
+
+
 def _version_files(
-    project: Project, vdir: Path, top: Path, resolver: Resolver
+    project: Project, vdir: Path, top: Path, resolver: Resolver, left_out: list[str]
 ) -> Iterator[tuple[Path, str, bool]]:
     """(path to report, resolved path, is a symlink) of each revision file under `vdir`, in
     walk order.
 
     What `_relative_like` and `Resolver.file` would say of each file, decided once per
-    folder, and `scandir` already knows which files are symlinks.
+    folder, and `scandir` already knows which files are symlinks. A symlinked file is
+    reported under its real path (so it is one file, fixed through that path or not at all).
     """
     top_real = resolver.folder(top)
-    for folder, names in version_folders(project, vdir, resolver):
+    for folder, names in version_folders(project, vdir, resolver, left_out):
         real = resolver.folder(folder)
         shown = top / Path(real).relative_to(top_real) if is_within_str(real, top_real) else None
         base = Path(folder)
         for name, is_link in names:
             path = shown / name if shown is not None else base / name
-            yield path, str(safe_resolve(path)) if is_link else os.path.join(real, name), is_link
+            if not is_link:
+                yield path, os.path.join(real, name), False
+                continue
+            target = str(safe_resolve(path))
+            if not os.path.isfile(target):  # dangling or looping: the link is what there is
+                yield path, target, True
+                continue
+            if is_within_str(target, top_real):
+                yield top / Path(target).relative_to(top_real), target, False
+            else:
+                yield Path(target), target, False
 
 
 def is_revision_name(name: str) -> bool:
@@ -545,4 +659,15 @@ def _quick_is_migration(path: Path) -> bool:
             head = fh.read(_QUICK_BYTES)
     except OSError:
         return False
-    return looks_like_migration_text(head.decode("utf-8", errors="replace"))
+    return looks_like_migration_text(_head_text(head))
+
+
+def _head_text(head: bytes) -> str:
+    """The start of a file decoded as Python would (its coding cookie), errors replaced."""
+    from ddlguard.source_encoding import SourceDecodeError, declared_encoding
+
+    try:
+        encoding, _ = declared_encoding(head)
+        return head.decode(encoding, errors="replace")
+    except (SourceDecodeError, LookupError, TypeError, ValueError):
+        return head.decode("utf-8", errors="replace")

@@ -19,6 +19,7 @@ from ddlguard.parallel import parallel_map
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.project import Discovery, Project, discover
 from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
+from ddlguard.source_encoding import SourceDecodeError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -125,8 +126,8 @@ def read_source(path: Path) -> tuple[str | None, FileResult | None]:
         return None, parse_error(path, "not a text file (contains NUL bytes)")
     try:
         return decode_source(data), None
-    except UnicodeDecodeError as exc:
-        return None, parse_error(path, f"not valid UTF-8 (byte {exc.start})")
+    except SourceDecodeError as exc:  # as Python would refuse it (PEP 263)
+        return None, parse_error(path, str(exc))
 
 
 # O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not regular)

@@ -21,8 +21,10 @@ from ddlguard.paths import safe_resolve
 from ddlguard.project import (
     ConfigError,
     Project,
+    project_version_files,
     read_alembic_ini,
     read_pyproject_alembic,
+    walk_bound,
     walk_files,
 )
 from ddlguard.settings import settings_for
@@ -104,7 +106,7 @@ def find_setups(path: Path) -> list[AlembicSetup]:
         found = _from_ini(path) if path.suffix == ".ini" else _from_pyproject(path)
         return [found] if found else []
     setups: list[AlembicSetup] = []
-    for candidate in walk_files(path, (".ini", ".toml")):
+    for candidate in walk_files(path, (".ini", ".toml"), within=walk_bound(path)):
         setup = None
         if candidate.name == "alembic.ini":
             setup = _from_ini(candidate)
@@ -162,9 +164,7 @@ def heads(project: Project) -> list[str]:
     """The current head revisions, read statically (for the suggested `since-revision`)."""
     infos = [
         info
-        for vdir in project.version_dirs
-        if vdir.is_dir()
-        for f in walk_files(vdir)
+        for f in project_version_files(project)
         if (info := read_info(f)) is not None and info.revision
     ]
     parents = {p for info in infos for p in info.down_revisions}

@@ -27,11 +27,16 @@ def analyze(source: str | bytes) -> FileResult:
 
 
 def document_text(source: str | bytes) -> str | None:
-    """The text positions refer to (decoded, BOM removed), None when it is not UTF-8."""
+    """The text positions refer to (decoded as Python decodes it: PEP 263 cookie, else UTF-8;
+    BOM removed), None when Python's tokenizer would not decode it."""
     if isinstance(source, bytes):
+        import io
+        import tokenize
+
         try:
-            source = source.decode("utf-8-sig")
-        except UnicodeDecodeError:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+            source = source.decode(encoding)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
             return None
     return source.removeprefix("\ufeff")
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +23,13 @@ from ddlguard.hygiene import remove_checklist
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import ConfigError
 from ddlguard.runner import CheckedFile, CheckRun, check_file
+from ddlguard.safe_write import WriteRefused, name_taken, write_fix
+from ddlguard.source_encoding import (
+    CannotEncode,
+    SourceDecodeError,
+    decode_python_source,
+    encode_like,
+)
 
 _PROJECT_CODES = ("DG1", "DG4")  # project-wide findings the per-file re-check does not produce
 
@@ -47,7 +52,7 @@ def run_fixes(run: CheckRun, *, unsafe: bool, diff_only: bool, out: TextIO) -> C
     planned: set[Path] = set()  # scripts planned this run: with --diff they are not on disk
 
     def exists(path: Path) -> bool:
-        return path.resolve() in planned or path.exists()
+        return path.resolve() in planned or name_taken(path)  # a dangling link is taken
 
     tally = _Tally()
     files: list[CheckedFile] = []
@@ -129,7 +134,9 @@ def _fix_file(
         tally.files += 1
         return cf
     try:
-        written = _write(path, text, new_text, [(f.path, f.content) for f in new_files])
+        written = _write(
+            path, text, new_text, [(f.path, f.content) for f in new_files], cf.project.root
+        )
     except (OSError, _Changed) as exc:
         tally.notes.append(f"{shown}: not fixed: {exc}")
         return cf
@@ -151,38 +158,30 @@ class _Changed(Exception):
     """The file changed on disk since it was analysed: writing would lose that change."""
 
 
-def _write(path: Path, old: str, new: str, scripts: Sequence[tuple[Path, str]]) -> list[Path]:
-    """Create the scripts exclusively, then replace the migration atomically.
+def _write(
+    path: Path, old: str, new: str, scripts: Sequence[tuple[Path, str]], root: Path
+) -> list[Path]:
+    """Create the scripts exclusively, then replace the migration atomically, inside `root`.
 
     If anything fails, the scripts created here are removed again and the migration is left
-    as it was: a fix is all or nothing.
+    as it was: a fix is all or nothing. Every folder is opened without following links
+    (`ddlguard.safe_write`); the migration is written back in its own encoding or not at all.
     """
-    raw = path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf")
-    if raw.decode("utf-8-sig") != old:
-        raise _Changed("the file changed since it was checked")
-    created: list[Path] = []
-    try:
-        for script, content in scripts:
-            script.parent.mkdir(parents=True, exist_ok=True)
-            with open(script, "x", encoding="utf-8", newline="") as fh:
-                created.append(script)
-                fh.write(content)
-        data = ("\ufeff" if bom else "").encode() + new.encode("utf-8")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+
+    def render(raw: bytes) -> bytes:
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except BaseException:
-        for script in created:
-            script.unlink(missing_ok=True)
-        raise
-    return created
+            current = decode_python_source(raw)
+        except SourceDecodeError as exc:
+            raise _Changed(f"the file changed since it was checked ({exc})") from None
+        if current.text != old:
+            raise _Changed("the file changed since it was checked")
+        try:
+            return encode_like(current, raw, new)
+        except CannotEncode as exc:
+            raise WriteRefused(str(exc)) from None
+
+    encoded = [(script, content.encode("utf-8")) for script, content in scripts]
+    return write_fix(root, path, render, encoded)
 
 
 def _recheck(cf: CheckedFile) -> CheckedFile:

@@ -119,6 +119,7 @@ def analyze_text(
         context.settings,
         dialect=context.dialect,
         in_version_dir=context.project.contains_version_file(path),
+        editor_text=True,
     )
     if result.error is not None or not result.is_migration:
         return Analysis(result, context, result.error is None)

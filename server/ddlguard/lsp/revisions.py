@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ddlguard.model import Range
 from ddlguard.positions import split_lines, utf8_to_codepoints
-from ddlguard.project import Project, walk_files
+from ddlguard.project import Project, project_version_files
+from ddlguard.source_encoding import decode_python_source
 
 LINK_NAMES = ("revision", "down_revision", "depends_on")
 
@@ -90,8 +91,8 @@ class RevisionIndex:
         if cached and cached[0] == stamp:
             return cached[1]
         try:
-            source = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            source = decode_python_source(path.read_bytes()).text  # as Python reads it
+        except (OSError, ValueError):
             return []
         refs = refs_of_source(source) if "revision" in source else []
         with self._lock:
@@ -99,9 +100,7 @@ class RevisionIndex:
         return refs
 
     def _files_of(self, project: Project) -> Iterator[Path]:
-        for folder in project.version_dirs:
-            if folder.is_dir():
-                yield from walk_files(folder)
+        yield from project_version_files(project)  # bounded to the project root
 
     def definitions(self, project: Project, revision: str) -> list[tuple[Path, RevisionRef]]:
         """Files whose `revision` is `revision` (a unique prefix also matches, as in Alembic)."""
