@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,12 @@ class DdlguardServer(LanguageServer):
 
     def report_config_problems(self) -> None:
         configuration.report_problems(self, [str(p) for p in self.contexts.config_problems()])
+
+    def report_new_problems(self, problems: Iterable[object]) -> None:
+        """Problems of a config file met while analysing (a bad glob...), each shown once."""
+        new = [str(p) for p in problems if str(p) not in self.shown_problems]
+        if new:
+            configuration.report_problems(self, new)
 
     def reanalyse_everything(self) -> None:
         self.graphs.clear()
