@@ -16,6 +16,8 @@ from ddlguard.settings import load_settings, path_matches
 from hypothesis import given
 from hypothesis import strategies as st
 
+from .lsp_client import start_editor, stop_editor
+
 REPO = Path(__file__).resolve().parents[2]
 
 _ATOMS = st.sampled_from(["a", "b", ".", "*", "?", "[ab]", "[!a]", "[a-b]", "[]a]", "[!]b]"])
@@ -121,3 +123,19 @@ def test_the_cli_reports_a_bad_glob_and_checks_on(tmp_path: Path, pattern: str) 
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     if "[" in pattern:
         assert "ddlguard.toml" in done.stderr and "exclude" in done.stderr
+
+
+async def test_the_server_reports_a_bad_glob_and_still_checks(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "ddlguard.toml").write_text('exclude = ["[z-a].py", "legacy"]\n', "utf-8")
+    editor = await start_editor(root, cwd=root)
+    try:
+        uri = editor.open(root / "m.py", MIGRATION)
+        assert await editor.wait_for(lambda: editor.last_publish(uri) is not None, 30)
+        last = editor.last_publish(uri)
+        assert last is not None and any(d.code == "DG001" for d in last.diagnostics)
+        shown = [m.message for m in editor.client.messages]
+        assert any("ddlguard.toml" in m and "exclude" in m and "reversed" in m for m in shown)
+    finally:
+        await stop_editor(editor)
