@@ -117,6 +117,8 @@ def _run(
 ) -> subprocess.CompletedProcess[bytes]:
     """`git ARGS` with `overrides` (else `_NO_PROGRAMS`) on its command line."""
     options = _config_options(_NO_PROGRAMS if overrides is None else overrides)
+    if not cwd.is_dir():
+        raise GitError(f"{cwd} is not a folder")
     try:
         return subprocess.run(
             ["git", *options, *args],

@@ -312,3 +312,8 @@ def test_answers_are_cached_for_a_few_seconds(tmp_path: Path) -> None:
     (tmp_path / "repo" / "migrations" / "d.py").write_text("x = 1\n", "utf-8")
     assert changed_files("HEAD", tmp_path / "repo") == first  # within GIT_CACHE_SECONDS
     assert GIT_CACHE_SECONDS <= 10
+
+
+def test_a_missing_folder_is_a_git_error_not_a_missing_git(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="is not a folder"):
+        find_repository(tmp_path / "gone")
