@@ -9,12 +9,15 @@ document links, definition and references are asked of each; each must answer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ddlguard.engine import analyze_source
+from ddlguard.settings import Settings
 from ddlguard.sql.classify import classify_sql
 from lsprotocol import types
 
@@ -139,3 +142,19 @@ def test_statement_trimming_ends(dialect: str, sql: str) -> None:
     started = time.monotonic()
     assert _finishes(20.0, classify_sql, sql, dialect), f"{sql[:10]!r} in {dialect} hangs"
     assert time.monotonic() - started < 20.0
+
+
+ENGINE_UNITS = ["a", "-", "'", "$$", "/*", "%", ";", "a/", "(", "{"]
+
+
+@pytest.mark.parametrize("dialect", ["mysql", "sqlite", "mssql", "oracle", "generic"])
+def test_every_dialect_analyses_hostile_lines_in_bounded_time(dialect: str) -> None:
+    """The server above runs PostgreSQL; the sqlglot dialects get the same lines here."""
+    for n, unit in enumerate(ENGINE_UNITS):
+        source = hostile_migration(n, unit)
+        run = functools.partial(
+            analyze_source, source, Path("m.py"), Settings(), dialect=dialect, in_version_dir=True
+        )
+        started = time.monotonic()
+        assert _finishes(20.0, run), f"{unit!r} hangs under {dialect}"
+        assert time.monotonic() - started < 10.0, f"{unit!r} under {dialect}"
