@@ -10,6 +10,11 @@ A repository with years of history turns ddlguard on without touching old migrat
 Given both, a file must pass both. The command-line values win over the config keys
 (`since-revision`, `diff-base`), which apply per file through its settings. A file whose
 revision cannot be read (a syntax error) is always kept: it must not hide.
+
+git is asked about the repository it reports for the folder the user ran in (the CLI's current
+folder, whichever config file the `diff-base` came from; in the server its workspace folder),
+through `ddlguard.safe_git`, so a checkout cannot make git run a program or take a folder of
+the checkout for a repository.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ddlguard.graph import project_key, read_info, revision_files
 from ddlguard.model import MigrationInfo
@@ -27,8 +32,9 @@ from ddlguard.runner import SettingsCache
 from ddlguard.settings import Settings
 
 if TYPE_CHECKING:
-    import subprocess
+    from ddlguard.safe_git import Repository
 
+T = TypeVar("T")
 Selector = Callable[[Discovery, SettingsCache], Discovery]
 GIT_CACHE_SECONDS = 5.0
 
@@ -57,7 +63,7 @@ def make_selector(since_revision: str | None, diff_base: str | None, cwd: Path) 
                 revision = info.revision if info is not None else None
                 if after is not None and revision is not None and revision not in after:
                     continue
-            if base is not None and not _changed(path, base, _git_cwd(cwd, settings, diff_base)):
+            if base is not None and not _changed(path, base, cwd):
                 continue
             kept.append((path, project))
         for rev in {r for r, _ in afters}:
@@ -83,7 +89,9 @@ def is_selected(
     """Whether one file is checked under since-revision/diff-base (the language server's path).
 
     `info` is the file's current `MigrationInfo` (the editor's text), else it is read from
-    disk. `since_revision`/`diff_base` override the settings' keys. git answers are cached
+    disk. `since_revision`/`diff_base` override the settings' keys. git starts in `cwd`, else
+    in the current folder (the server's first workspace folder) when it holds the file, else
+    in the file's folder (another root of a multi-root workspace). git answers are cached
     for a few seconds, so calling this on every change is cheap. Raises ConfigError like
     `make_selector`; a server should show that once and then check every file.
     """
@@ -98,15 +106,14 @@ def is_selected(
         if current is not None and current.revision is not None and current.revision not in after:
             return False
     if base is not None:
-        return _changed(path, base, _git_cwd(cwd or path.parent, settings, diff_base))
+        return _changed(path, base, cwd or _server_folder(path))
     return True
 
 
-def _git_cwd(cwd: Path, settings: Settings, cli_value: str | None) -> Path:
-    """git runs where the user is; a config-file diff-base runs beside its config file."""
-    if cli_value is None and settings.source is not None:
-        return settings.source.parent
-    return cwd
+def _server_folder(path: Path) -> Path:
+    """Where the server runs (its first workspace folder) when it holds `path`, else its folder."""
+    here = Path.cwd()
+    return here if safe_resolve(path).is_relative_to(safe_resolve(here)) else path.parent
 
 
 # ---- since-revision -----------------------------------------------------------------------
@@ -160,49 +167,64 @@ def _descendants(rev: str, infos: list[MigrationInfo]) -> set[str] | None:
 
 
 class _GitAnswer(NamedTuple):
-    """`git`'s changed files for one work tree and base, with when they were asked."""
+    """An answer of git, with when it was asked (the server asks on every change)."""
 
     at: float
-    changed: frozenset[Path]
+    value: object
 
 
-_GIT_CACHE: dict[tuple[Path, str], _GitAnswer] = {}
+_GIT_CACHE: dict[tuple[str, Path, str], _GitAnswer] = {}
 
 
-def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    import subprocess  # only for --diff-base: ~3 ms of imports (with signal) every run spared
+def _cached(kind: str, folder: Path, key: str, compute: Callable[[], T]) -> T:
+    found = _GIT_CACHE.get((kind, folder, key))
+    if found is not None and time.monotonic() - found.at < GIT_CACHE_SECONDS:
+        return found.value  # type: ignore[return-value]
+    value = compute()
+    _GIT_CACHE[(kind, folder, key)] = _GitAnswer(time.monotonic(), value)
+    return value
+
+
+def _repository(cwd: Path) -> Repository:
+    from ddlguard.safe_git import GitError, find_repository  # only for diff-base
 
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, timeout=60)
-    except FileNotFoundError:
-        raise ConfigError("--diff-base needs git, which is not on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"git {args[0]} took more than 60 s in {cwd}") from None
+        return _cached("repository", cwd, "", lambda: find_repository(cwd))
+    except GitError as exc:
+        raise ConfigError(f"--diff-base: {exc}") from None
 
 
 def changed_files(base: str, cwd: Path) -> frozenset[Path]:
-    """Resolved paths added, modified or renamed since `base`, plus untracked files."""
-    top = _git(["rev-parse", "--show-toplevel"], cwd)
-    if top.returncode != 0:
-        raise ConfigError(f"--diff-base {base}: {cwd} is not inside a git work tree")
-    root = Path(top.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
-    key = (root, base)
-    cached = _GIT_CACHE.get(key)
-    if cached is not None and time.monotonic() - cached.at < GIT_CACHE_SECONDS:
-        return cached.changed
-    verify = _git(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"], root)
-    if verify.returncode != 0:
-        raise ConfigError(f"--diff-base {base!r}: unknown git revision (try `git fetch`)")
-    diff = _git(["diff", "--name-only", "-z", "--diff-filter=AMR", base, "--"], root)
-    untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], root)
-    for done in (diff, untracked):
-        if done.returncode != 0:
-            message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise ConfigError(f"git failed: {message[0] if message else done.returncode}")
-    names = (diff.stdout + untracked.stdout).decode("utf-8", "surrogateescape").split("\0")
-    changed = frozenset(safe_resolve(root / name) for name in names if name)
-    _GIT_CACHE[key] = _GitAnswer(time.monotonic(), changed)
-    return changed
+    """Resolved paths added, modified or renamed since `base`, plus untracked files.
+
+    git runs in the repository it reports for `cwd` (the folder the user ran in), through
+    `ddlguard.safe_git`: nothing of the checkout is run.
+    """
+    from ddlguard.safe_git import GitError
+
+    if base.startswith("-"):
+        raise ConfigError(f"--diff-base {base!r}: a git revision cannot start with '-'")
+    repo = _repository(cwd)
+
+    def ask() -> frozenset[Path]:
+        try:
+            repo.run(["rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"])
+        except GitError:
+            raise ConfigError(
+                f"--diff-base {base!r}: unknown git revision (try `git fetch`)"
+            ) from None
+        try:
+            diff = repo.run(
+                ["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all",
+                 "--name-only", "-z", "--diff-filter=AMR", base, "--"]
+            )  # fmt: skip
+            untracked = repo.run(["ls-files", "--others", "--exclude-standard", "-z"])
+        except GitError as exc:
+            raise ConfigError(str(exc)) from None
+        names = (diff + untracked).decode("utf-8", "surrogateescape").split("\0")
+        return frozenset(safe_resolve(repo.top / name) for name in names if name)
+
+    return _cached("changed", repo.top, base, ask)
 
 
 def _changed(path: Path, base: str, cwd: Path) -> bool:

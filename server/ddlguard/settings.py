@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ddlguard.globs import GlobError, compile_glob
 from ddlguard.model import Severity
 from ddlguard.paths import safe_resolve
 from ddlguard.rules import RULES, expand_selector
@@ -104,36 +105,6 @@ _FIELDS = ("select", "ignore", "severity", "dialect", "scripts_dir", "transactio
            "include", "exclude", "since_revision", "diff_base")  # fmt: skip
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """gitignore-like globs: `*` and `?` stay within a folder, `**` spans folders."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-            continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "[" and "]" in pattern[i + 1 :]:
-            end = pattern.index("]", i + 1)
-            body = pattern[i + 1 : end]
-            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-            i = end + 1
-            continue
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
 def path_matches(path: Path, pattern: str, base: Path) -> bool:
     """Does `pattern` match `path` (relative to `base`) or one of its parent folders?
 
@@ -145,14 +116,11 @@ def path_matches(path: Path, pattern: str, base: Path) -> bool:
         rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(base))
     except ValueError:
         return False
-    parts = rel.as_posix().split("/")
-    pat = pattern.strip().replace("\\", "/").removeprefix("./").rstrip("/")
-    if not pat:
-        return False
-    regex = _glob_regex(pat)
-    if "/" not in pat:
-        return any(regex.match(part) for part in parts)
-    return any(regex.match("/".join(parts[:n])) for n in range(1, len(parts) + 1))
+    try:
+        glob = compile_glob(pattern)
+    except GlobError:
+        return False  # reported when the config was read (`_globs`)
+    return glob.matches(rel.as_posix().split("/"))
 
 
 def _str_list(value: Any) -> tuple[str, ...]:
@@ -163,8 +131,19 @@ def _str_list(value: Any) -> tuple[str, ...]:
     raise ValueError("expected a string or a list of strings")
 
 
+class _Partly(ValueError):
+    """A value whose bad items are dropped: the rest is used, the message says what was dropped."""
+
+    def __init__(self, value: Any, message: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
 def _globs(value: Any) -> tuple[str, ...]:
-    """include/exclude patterns: relative to the config file's folder, never reaching out of it."""
+    """include/exclude patterns: relative to the config file's folder, never reaching out of it.
+
+    A glob that cannot be read (`[z-a]`, an unclosed `[`) is dropped, the others kept.
+    """
     items = _str_list(value)
     for item in items:
         norm = item.strip().replace("\\", "/")
@@ -172,6 +151,17 @@ def _globs(value: Any) -> tuple[str, ...]:
             raise ValueError(
                 f"{item!r} points outside the folder of the config file (globs are relative to it)"
             )
+    kept: list[str] = []
+    errors: list[str] = []
+    for item in items:
+        try:
+            compile_glob(item)
+        except GlobError as exc:
+            errors.append(str(exc))
+        else:
+            kept.append(item)
+    if errors:
+        raise _Partly(tuple(kept), f"{'; '.join(errors)}: ignored")
     return items
 
 
@@ -253,6 +243,9 @@ def settings_from_mapping(
         attr, parse = spec
         try:
             values[attr] = parse(raw)
+        except _Partly as exc:
+            values[attr] = exc.value
+            problems.append(ConfigProblem(source, key, str(exc)))
         except ValueError as exc:
             problems.append(ConfigProblem(source, key, f"{exc}; using the default"))
     return Settings(**values, source=path, problems=tuple(problems), explicit=frozenset(values))

@@ -167,6 +167,8 @@ class DocumentAnalyzer:
             return  # mid-typing syntax error: keep the last good findings
         if analysis.problem:
             self.server.report_problem(analysis.problem)
+        if analysis.context is not None and analysis.context.settings.problems:
+            self.server.report_new_problems(analysis.context.settings.problems)
         try:
             diagnostics = to_diagnostics(analysis.findings, text, version)
         except Exception:

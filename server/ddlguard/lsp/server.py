@@ -11,12 +11,16 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 import traceback
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
@@ -27,6 +31,7 @@ from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
 from ddlguard.lsp.initialization_options import EditorOptions
 from ddlguard.lsp.log import WindowLogHandler, set_level, setup_logging
+from ddlguard.lsp.protocol import BoundedReader, DdlguardProtocol, read_messages
 from ddlguard.lsp.revisions import RevisionIndex
 from ddlguard.lsp.text import DocText
 from ddlguard.lsp.workspace_scan import WorkspaceScanner
@@ -42,7 +47,7 @@ class DdlguardServer(LanguageServer):
     """The language server and its state: options, caches, open documents, the scan."""
 
     def __init__(self) -> None:
-        super().__init__("ddlguard", __version__)
+        super().__init__("ddlguard", __version__, protocol_cls=DdlguardProtocol)
         self.options = EditorOptions()
         self.init_options: Any = None
         self.contexts = ContextCache()
@@ -55,6 +60,22 @@ class DdlguardServer(LanguageServer):
         self.shown_problems: set[str] = set()
         self.shown_internal_error = False
         self.log_handler: WindowLogHandler | None = None
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's stdio server with `read_messages` as its reader (see `lsp.protocol`)."""
+        self._stop_event = threading.Event()
+        reader = BoundedReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        protocol = self.protocol
+        assert isinstance(protocol, DdlguardProtocol)
+        try:
+            asyncio.run(read_messages(self._stop_event, reader, protocol))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # --- capabilities -------------------------------------------------------------------
     @property
@@ -101,7 +122,14 @@ class DdlguardServer(LanguageServer):
             self.push_diagnostics(uri, diagnostics, version)
 
     def current_text(self, uri: str) -> DocText:
-        return DocText.of(self.workspace.get_text_document(uri).source, self.position_encoding)
+        """The open document's text, else the file's; InvalidParams when it is neither."""
+        try:
+            source = self.workspace.get_text_document(uri).source
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise JsonRpcInvalidParams(
+                message=f"{uri}: not an open document nor a readable file"
+            ) from exc
+        return DocText.of(source, self.position_encoding)
 
     # --- settings -----------------------------------------------------------------------
     def apply_options(
@@ -133,6 +161,12 @@ class DdlguardServer(LanguageServer):
     def report_config_problems(self) -> None:
         configuration.report_problems(self, [str(p) for p in self.contexts.config_problems()])
 
+    def report_new_problems(self, problems: Iterable[object]) -> None:
+        """Problems of a config file met while analysing (a bad glob...), each shown once."""
+        new = [str(p) for p in problems if str(p) not in self.shown_problems]
+        if new:
+            configuration.report_problems(self, new)
+
     def reanalyse_everything(self) -> None:
         self.graphs.clear()
         self.documents.reanalyse_all()
@@ -145,6 +179,9 @@ class DdlguardServer(LanguageServer):
     # --- errors -------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Internal errors go to the log with their traceback; the user is told once."""
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            log.warning("request refused (%s): %s", getattr(source, "__name__", source), error)
+            return  # the client's mistake (invalid params...), answered with its error code
         data = getattr(error, "data", None)
         if isinstance(data, dict) and data.get("traceback"):
             tb = "Traceback (most recent call last):\n" + "".join(data["traceback"])

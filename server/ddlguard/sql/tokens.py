@@ -100,11 +100,11 @@ def _trim_head(sql: str, start: int, end: int) -> tuple[int, int]:
     while True:
         while start < end and sql[start].isspace():
             start += 1
-        if sql.startswith("--", start):
+        if sql.startswith("--", start, end):  # within the span: a comment past it is not ours
             nl = sql.find("\n", start)
             start = end if nl < 0 or nl >= end else nl + 1
             continue
-        if sql.startswith("/*", start):
+        if sql.startswith("/*", start, end):
             close = sql.find("*/", start + 2)
             start = end if close < 0 or close >= end else close + 2
             continue
