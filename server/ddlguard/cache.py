@@ -31,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from ddlguard import __version__
-from ddlguard.model import Applicability, Finding, FixHint, MigrationInfo, Range, Severity
+from ddlguard.model import (
+    Applicability,
+    Finding,
+    FixHint,
+    MigrationInfo,
+    Position,
+    Range,
+    Severity,
+)
 
 CACHE_DIR = ".ddlguard_cache"
 CACHE_FILE = "check.json"
@@ -98,6 +106,7 @@ class ProjectCache:
         self._prefix = os.path.normcase(root).rstrip(os.sep) + os.sep
         self._files: dict[str, list[Any]] | None = None
         self._variants: list[str] = []
+        self._variant_ids: dict[str, str] | None = None
         self._dirty = False
 
     def relative(self, key: str) -> str | None:
@@ -118,6 +127,7 @@ class ProjectCache:
                 and len(data["variants"]) <= MAX_VARIANTS
             ):
                 self._variants = data["variants"]
+                self._variant_ids = None
                 self._files = data["files"]
         return self._files
 
@@ -150,11 +160,17 @@ class ProjectCache:
         entry[1] = 0 if info is None else _encode_info(info)
         self._dirty = True
 
+    def _variant_id(self, variant: str) -> str | None:
+        if self._variant_ids is None:
+            self._variant_ids = {v: str(i) for i, v in enumerate(self._variants)}
+        return self._variant_ids.get(variant)
+
     def outcome(self, rel: str, stamp: Stamp, variant: str) -> Outcome | None:
         entry = self._entry(rel, stamp)
-        if entry is None or not isinstance(entry[2], dict) or variant not in self._variants:
+        number = self._variant_id(variant)
+        if entry is None or number is None or type(entry[2]) is not dict:
             return None
-        raw = entry[2].get(str(self._variants.index(variant)))
+        raw = entry[2].get(number)
         return _decode_outcome(raw) if raw is not None else None
 
     def store_outcome(self, rel: str, stamp: Stamp, variant: str, outcome: Outcome) -> None:
@@ -162,12 +178,15 @@ class ProjectCache:
         if encoded is None:  # something in it would not come back equal: not cached
             return
         self._entries()
-        if variant not in self._variants:
+        number = self._variant_id(variant)
+        if number is None:
             if len(self._variants) >= MAX_VARIANTS:
                 self._variants, self._files = [], {}
+            number = str(len(self._variants))
             self._variants.append(variant)
+            self._variant_ids = None
         entry = self._fresh_entry(rel, stamp)
-        entry[2][str(self._variants.index(variant))] = encoded
+        entry[2][number] = encoded
         self._dirty = True
 
     def save(self) -> None:
@@ -280,43 +299,45 @@ def _encode_info(info: MigrationInfo) -> list[Any]:
 
 
 def _opt_str(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
+    if value is None or type(value) is str:
         return value
     raise TypeError
 
 
-def _opt_int(value: Any) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TypeError
+_OPT_STR = (str, type(None))
+_OPT_INT = (int, type(None))
 
 
 def _strs(value: Any) -> tuple[str, ...]:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if type(value) is list and all(type(v) is str for v in value):
         return tuple(value)
     raise TypeError
 
 
 def _bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
+    if type(value) is bool:
+        return bool(value)
     raise TypeError
 
 
 def _decode_info(value: Any) -> MigrationInfo | None:
+    """Exact types only (a bool is no line number): anything else is a miss. Positional and
+    with `type() in` tests, as this runs for every file of a warm run."""
+    if type(value) is not list or len(value) != 9:
+        return None
+    rev, down, labels, deps, message, up, down_def, rev_line, down_line = value
+    if not (
+        type(rev) in _OPT_STR
+        and type(message) in _OPT_STR
+        and type(up) is bool
+        and type(down_def) is bool
+        and type(rev_line) in _OPT_INT
+        and type(down_line) in _OPT_INT
+    ):
+        return None
     try:
-        if not isinstance(value, list) or len(value) != 9:
-            return None
         return MigrationInfo(
-            revision=_opt_str(value[0]),
-            down_revisions=_strs(value[1]),
-            branch_labels=_strs(value[2]),
-            depends_on=_strs(value[3]),
-            message=_opt_str(value[4]),
-            has_upgrade=_bool(value[5]),
-            has_downgrade=_bool(value[6]),
-            revision_line=_opt_int(value[7]),
-            down_revision_line=_opt_int(value[8]),
+            rev, _strs(down), _strs(labels), _strs(deps), message, up, down_def, rev_line, down_line
         )
     except TypeError:
         return None
@@ -327,12 +348,10 @@ def _encode_range(rng: Range) -> list[int]:
 
 
 def _decode_range(value: Any) -> Range:
-    if (
-        isinstance(value, list)
-        and len(value) == 4
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        return Range.of(*value)
+    if type(value) is list and len(value) == 4:
+        a, b, c, d = value
+        if type(a) is int and type(b) is int and type(c) is int and type(d) is int:
+            return Range(Position(a, b), Position(c, d))
     raise TypeError
 
 
@@ -358,26 +377,21 @@ def _encode_finding(f: Finding) -> list[Any] | None:
 
 
 def _decode_finding(value: Any) -> Finding:
-    if not isinstance(value, list) or len(value) != 7:
+    if type(value) is not list or len(value) != 7:
         raise TypeError
     code, message, severity, rng, statement, fix, data = value
-    if not isinstance(code, str) or not isinstance(message, str) or not isinstance(data, dict):
+    if not (type(code) is str and type(message) is str and type(data) is dict):
         raise TypeError
-    if not isinstance(severity, int) or isinstance(severity, bool):
+    if type(severity) is not int:
         raise TypeError
     hint = None
     if fix is not None:
-        if not (isinstance(fix, list) and len(fix) == 3 and isinstance(fix[1], str)):
+        if not (type(fix) is list and len(fix) == 3 and type(fix[1]) is str):
             raise TypeError
         hint = FixHint(Applicability(fix[0]), fix[1], _opt_str(fix[2]))
+    statement_range = None if statement is None else _decode_range(statement)
     return Finding(
-        code=code,
-        message=message,
-        severity=Severity(severity),
-        range=_decode_range(rng),
-        statement_range=None if statement is None else _decode_range(statement),
-        fix=hint,
-        data=data,
+        code, message, Severity(severity), _decode_range(rng), statement_range, hint, data
     )
 
 

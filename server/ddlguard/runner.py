@@ -307,7 +307,7 @@ class _Lookup(NamedTuple):
 
 
 def _lookup(
-    job: _Job, cache: RunCache, resolver: Resolver, variants: dict[int, str]
+    job: _Job, cache: RunCache, resolver: Resolver, variants: dict[tuple[object, ...], str]
 ) -> _Lookup | None:
     store = cache.for_root(job.project.root)
     key = resolver.file_key(job.path)
@@ -315,17 +315,19 @@ def _lookup(
     stamp = file_stamp(key) if rel is not None else None
     if rel is None or stamp is None:
         return None
-    settings_repr = variants.get(id(job.settings))
-    if settings_repr is None:
-        settings_repr = variants[id(job.settings)] = repr(job.settings)
-    variant = variant_key(
-        {
-            "settings": settings_repr,
-            "dialect": job.project.dialect(job.settings.dialect),
-            "forced": job.forced,
-            "in_versions": job.in_versions,
-        }
-    )
+    dialect = job.project.dialect(job.settings.dialect)
+    # the run's SettingsCache holds every Settings until the end: their ids stay unique
+    memo = (id(job.settings), dialect, job.forced, job.in_versions)
+    variant = variants.get(memo)
+    if variant is None:
+        variant = variants[memo] = variant_key(
+            {
+                "settings": repr(job.settings),
+                "dialect": dialect,
+                "forced": job.forced,
+                "in_versions": job.in_versions,
+            }
+        )
     return _Lookup(store, rel, stamp, variant)
 
 
@@ -335,7 +337,7 @@ _Cached = tuple[_Lookup | None, _Outcome | None]
 
 def _cached_outcomes(todo: list[_Job], cache: RunCache, resolver: Resolver) -> list[_Cached]:
     """Each job's cache lookup and, on a hit, its outcome with the file's current text."""
-    variants: dict[int, str] = {}
+    variants: dict[tuple[object, ...], str] = {}
     out: list[_Cached] = []
     for job in todo:
         where = _lookup(job, cache, resolver, variants)
