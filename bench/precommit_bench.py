@@ -116,13 +116,14 @@ def whole_case(root: Path, repeat: int, title: str) -> None:
     listing = Path(tempfile.mkdtemp()) / "files.txt"
     listing.write_text("\n".join(files), encoding="utf-8")
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    ruff_cmd = [ruff, "check", "--select", "ALL", "--no-cache", "--exit-zero", "--quiet"]
+    ruff_cmd += ["--isolated", *files]
     steps: list[Step] = [
         ("ast.parse loop", [sys.executable, "-c", AST_LOOP, str(listing)], None),
         ("ddlguard check ROOT, --no-cache", ddlguard(".", "--no-cache"), None),
         ("ddlguard check ROOT, first run (writes cache)", ddlguard("."), clear_cache(root)),
         ("ddlguard check ROOT, warm", ddlguard("."), None),
-        ("ruff check --select ALL --no-cache", [ruff, "check", "--select", "ALL", "--no-cache",
-         "--exit-zero", "--quiet", "--isolated", *files], None),  # fmt: skip
+        ("ruff check --select ALL --no-cache", ruff_cmd, None),
     ]
     measure(f"{title}: {len(files)} migrations", steps, repeat, root)
     shutil.rmtree(listing.parent)

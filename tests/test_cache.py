@@ -214,7 +214,7 @@ def test_a_symlinked_cache_file_is_not_followed(
     assert not cache_file(root).is_symlink()
 
 
-def test_diff_reads_the_cache_but_writes_nothing(
+def test_fix_runs_read_the_cache_but_write_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = project(tmp_path, 8)
@@ -222,8 +222,9 @@ def test_diff_reads_the_cache_but_writes_nothing(
     before = cache_file(root).read_bytes()
     target = root / "alembic" / "versions" / "r0001.py"
     target.write_text(target.read_text() + "\n")
-    check(root, capsys, "--diff")
-    assert cache_file(root).read_bytes() == before
+    for flags in (["--diff"], ["--unsafe-fixes", "--diff"], ["--fix"], ["--unsafe-fixes"]):
+        check(root, capsys, *flags)
+        assert cache_file(root).read_bytes() == before
 
 
 def test_another_tool_version_starts_afresh(

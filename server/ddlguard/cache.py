@@ -133,14 +133,14 @@ class ProjectCache:
 
     def _entry(self, rel: str, stamp: Stamp) -> list[Any] | None:
         entry = self._entries().get(rel)
-        if isinstance(entry, list) and len(entry) == 3 and entry[0] == list(stamp):
+        if type(entry) is list and len(entry) == 3 and entry[0] == _stamp_text(stamp):
             return entry
         return None
 
     def _fresh_entry(self, rel: str, stamp: Stamp) -> list[Any]:
         entry = self._entry(rel, stamp)
-        if entry is None or not isinstance(entry[2], dict):
-            entry = [list(stamp), None, {}]
+        if entry is None or type(entry[2]) is not dict:
+            entry = [_stamp_text(stamp), None, {}]
             self._entries()[rel] = entry
         return entry
 
@@ -208,8 +208,9 @@ class ProjectCache:
 
 
 class RunCache:
-    """The caches of every project root one run touches; `read_only` never writes (`--diff`
-    promises to write nothing)."""
+    """The caches of every project root one run touches; `read_only` never writes (a run
+    that fixes files: `--diff` promises to write nothing, and what a fix run learnt is
+    stale as soon as it fixed a file)."""
 
     def __init__(self, *, read_only: bool = False) -> None:
         self._projects: dict[str, ProjectCache] = {}
@@ -227,6 +228,11 @@ class RunCache:
             return
         for project in self._projects.values():
             project.save()
+
+
+def _stamp_text(stamp: Stamp) -> str:
+    """One string, compared at once (a list of four numbers cost a list per lookup)."""
+    return f"{stamp[0]}:{stamp[1]}:{stamp[2]}:{stamp[3]}"
 
 
 def _load(path: str) -> Any:
@@ -376,6 +382,10 @@ def _encode_finding(f: Finding) -> list[Any] | None:
     return [f.code, f.message, int(f.severity), _encode_range(f.range), statement, fix, f.data]
 
 
+_SEVERITIES = {int(level): level for level in Severity}
+_APPLICABILITIES = {a.value: a for a in Applicability}
+
+
 def _decode_finding(value: Any) -> Finding:
     if type(value) is not list or len(value) != 7:
         raise TypeError
@@ -388,7 +398,7 @@ def _decode_finding(value: Any) -> Finding:
     if fix is not None:
         if not (type(fix) is list and len(fix) == 3 and type(fix[1]) is str):
             raise TypeError
-        hint = FixHint(Applicability(fix[0]), fix[1], _opt_str(fix[2]))
+        hint = FixHint(_APPLICABILITIES[fix[0]], fix[1], _opt_str(fix[2]))
     statement_range = None if statement is None else _decode_range(statement)
     return Finding(
         code, message, Severity(severity), _decode_range(rng), statement_range, hint, data
@@ -420,7 +430,7 @@ def _decode_outcome(value: Any) -> Outcome | None:
             if decoded_info is None:
                 return None
         return findings, _bool(is_migration), decoded_info, _opt_str(error)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         return None
 
 

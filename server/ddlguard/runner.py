@@ -24,14 +24,44 @@ from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_se
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(slots=True)
 class CheckedFile:
-    """One analysed file with what a fix or a report needs beside the findings."""
+    """One analysed file with what a fix or a report needs beside the findings.
 
-    result: FileResult
-    project: Project
-    settings: Settings
-    source: str | None  # decoded text, None when unreadable
+    `source` is the decoded text, None when unreadable. A file whose outcome came from the
+    cache is read only when something asks for its text (a graph finding's `# noqa`, SARIF,
+    a fix): most reports never do, and reading every file was a third of a warm run.
+    """
+
+    __slots__ = ("_source", "_unread", "project", "result", "settings")
+
+    def __init__(
+        self,
+        result: FileResult,
+        project: Project,
+        settings: Settings,
+        source: str | None,
+        *,
+        unread: Path | None = None,
+    ) -> None:
+        self.result = result
+        self.project = project
+        self.settings = settings
+        self._source = source
+        self._unread = unread  # read `source` from here at the first access
+
+    @property
+    def source(self) -> str | None:
+        if self._unread is not None:
+            self._source, _ = read_source(self._unread)
+            self._unread = None
+        return self._source
+
+    @source.setter
+    def source(self, text: str | None) -> None:
+        self._source, self._unread = text, None
+
+    def __repr__(self) -> str:
+        return f"CheckedFile({self.result!r}, {self.project!r}, {self.settings!r})"
 
 
 @dataclass(slots=True)
@@ -264,7 +294,11 @@ def check_paths(
         findings, is_migration, info, error, source = outcome
         if is_migration or error:
             result = FileResult(job.path, findings, is_migration, info, error)
-            run.files.append(CheckedFile(result, job.project, job.settings, source))
+            if source is _UNREAD:
+                checked = CheckedFile(result, job.project, job.settings, None, unread=job.path)
+            else:
+                checked = CheckedFile(result, job.project, job.settings, source)
+            run.files.append(checked)
     run.config_problems = settings_cache.problems()
     return run
 
@@ -331,25 +365,21 @@ def _lookup(
     return _Lookup(store, rel, stamp, variant)
 
 
+# stands for the text of a file served by the cache, read only if asked for
+_UNREAD = "\x00unread"
+
 # per job: its place in the cache (None: not cacheable) and the cached outcome with its text
 _Cached = tuple[_Lookup | None, _Outcome | None]
 
 
 def _cached_outcomes(todo: list[_Job], cache: RunCache, resolver: Resolver) -> list[_Cached]:
-    """Each job's cache lookup and, on a hit, its outcome with the file's current text."""
+    """Each job's cache lookup and, on a hit, its outcome (the text is read when needed)."""
     variants: dict[tuple[object, ...], str] = {}
     out: list[_Cached] = []
     for job in todo:
         where = _lookup(job, cache, resolver, variants)
         hit = where.store.outcome(where.rel, where.stamp, where.variant) if where else None
-        if hit is None:
-            out.append((where, None))
-            continue
-        source, failed = read_source(job.path)
-        if failed is not None and hit[3] is None:  # readable before, not now: analyse again
-            out.append((where, None))
-            continue
-        out.append((where, (*hit, source)))
+        out.append((where, None if hit is None else (*hit, _UNREAD)))
     return out
 
 

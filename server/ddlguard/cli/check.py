@@ -224,7 +224,9 @@ def _run(args: argparse.Namespace, cwd: Path) -> int:
         select_files=_selector(args, cwd),
         override=cli_override(args),
         jobs=default_jobs(),
-        cache=None if getattr(args, "no_cache", False) else RunCache(read_only=bool(args.diff)),
+        # a fix run writes no cache: what it learnt is stale once it has fixed a file, and
+        # --diff promises to write nothing
+        cache=None if getattr(args, "no_cache", False) else RunCache(read_only=fixing),
     )
     for problem in run.config_problems:
         sys.stderr.write(_config_line(problem, cwd) + "\n")
