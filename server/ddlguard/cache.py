@@ -21,6 +21,7 @@ the root; the cache file is opened without following symlinks and replaced atomi
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import stat
@@ -116,7 +117,14 @@ class ProjectCache:
     def _entries(self) -> dict[str, list[Any]]:
         if self._files is None:
             self._files = {}
-            data = _load(os.path.join(self.root, CACHE_DIR, CACHE_FILE))
+            # building ~10^5 objects with the collector on walks them again and again
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                data = _load(os.path.join(self.root, CACHE_DIR, CACHE_FILE))
+            finally:
+                if enabled:
+                    gc.enable()
             if (
                 isinstance(data, dict)
                 and data.get("format") == FORMAT
@@ -129,6 +137,9 @@ class ProjectCache:
                 self._variants = data["variants"]
                 self._variant_ids = None
                 self._files = data["files"]
+                # they live to the end of the run: out of the collector's generations, its
+                # later collections no longer walk them either
+                gc.freeze()
         return self._files
 
     def _entry(self, rel: str, stamp: Stamp) -> list[Any] | None:
