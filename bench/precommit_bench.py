@@ -15,13 +15,18 @@ few seconds slows a round alike: the median of the per-round ratios is the figur
 quartiles. Byte code is compiled first and `PYTHONDONTWRITEBYTECODE` dropped, as in
 `check_bench.py`.
 
-Run: `python bench/precommit_bench.py [--repeat 9] [--files 300 1000] [--repo PATH ...]`.
+`--instructions` runs each command once under valgrind (callgrind) instead and prints the
+instructions of all its processes: the same on every run, whatever else the machine does.
+
+Run: `python bench/precommit_bench.py [--repeat 9] [--files 300 1000] [--repo PATH ...]
+[--instructions]`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -43,6 +48,7 @@ for p in open(sys.argv[1], encoding="utf-8").read().splitlines():
 """
 
 Step = tuple[str, list[str], Callable[[], None] | None]
+COUNT_INSTRUCTIONS = False  # --instructions
 
 
 def ddlguard(*args: str) -> list[str]:
@@ -70,7 +76,38 @@ def clear_cache(root: Path) -> Callable[[], None]:
     return lambda: shutil.rmtree(root / ".ddlguard_cache", ignore_errors=True)
 
 
+def instructions(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Instructions the command and every process it forks executed (valgrind's callgrind):
+    the same count on every run, however busy the machine is."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    proc = subprocess.run([*valgrind, *cmd], capture_output=True, text=True, env=env, cwd=cwd)
+    counts = re.findall(r"Collected : (\d+)", proc.stderr)
+    if not counts:
+        raise SystemExit(f"valgrind gave no count for {cmd[:4]}:\n{proc.stderr[-2000:]}")
+    return sum(int(c) for c in counts)
+
+
+def count(title: str, steps: list[Step], cwd: Path) -> None:
+    env = run_env()
+    for _, cmd, before in steps:  # the same warm-up as `measure`
+        if before:
+            before()
+        subprocess.run(cmd, capture_output=True, env=env, cwd=cwd)
+    got: dict[str, int] = {}
+    for name, cmd, before in steps:
+        if before:
+            before()
+        got[name] = instructions(cmd, env, cwd)
+    base = got[steps[0][0]]
+    print(f"\n{title} (instructions, all processes)")
+    for name, _, _ in steps:
+        print(f"  {name:44} {got[name] / 1e6:8.0f} M  {got[name] / base:5.2f}x")
+
+
 def measure(title: str, steps: list[Step], repeat: int, cwd: Path) -> None:
+    if COUNT_INSTRUCTIONS:
+        count(title, steps, cwd)
+        return
     env = run_env()
     for _, cmd, before in steps:  # warm-up: file cache, byte code, the ddlguard cache
         if before:
@@ -135,7 +172,12 @@ def main() -> None:
     parser.add_argument("--files", type=int, nargs="*", default=[300, 1000])
     parser.add_argument("--repo", type=Path, nargs="*", default=[], help="real projects")
     parser.add_argument("--skip-precommit", action="store_true")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions (valgrind), once each"
+    )
     args = parser.parse_args()
+    global COUNT_INSTRUCTIONS
+    COUNT_INSTRUCTIONS = args.instructions
     compile_package()
     with tempfile.TemporaryDirectory() as tmp:
         for count in args.files:
