@@ -285,3 +285,40 @@ def test_a_read_only_cache_saves_nothing(tmp_path: Path) -> None:
     project_cache.store_info("a.py", (1, 2, 3, 4), None)
     store.save()
     assert not (tmp_path / CACHE_DIR).exists()
+
+
+def test_the_graph_reads_a_file_as_the_engine_does(tmp_path: Path) -> None:
+    """The run stores the engine's `MigrationInfo` as the graph's reading of the file, so
+    `graph.read_info` must give exactly that on every file the engine read without error."""
+    from ddlguard.project import Project
+    from ddlguard.settings import Settings
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from corpus import write_corpus
+
+    write_corpus(tmp_path / "corpus", 60)
+    files = sorted((tmp_path / "corpus").rglob("*.py"))
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    header = 'revision = "x1"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n'
+    for name, data in {
+        "bom.py": b"\xef\xbb\xbf" + header.encode(),
+        "two_boms.py": b"\xef\xbb\xbf" + "\ufeff".encode() + header.encode(),
+        "latin1.py": b"# caf\xe9\n" + header.encode(),
+        "nul.py": header.encode() + b"\x00",
+        "broken.py": header.encode() + b"    op.execute(\n",
+        "warns.py": header.encode() + b"x = 1 is 1\ny = '\\d'\n",
+        "docstring.py": b'"""\tTabbed  message\n\nmore"""\n' + header.encode(),
+    }.items():
+        (odd / name).write_bytes(data)
+        files.append(odd / name)
+    compared = 0
+    for path in files:
+        graph._INFO_CACHE.clear()
+        checked = runner.check_file(path, Project(root=tmp_path), Settings(), in_version_dir=True)
+        if checked.result.error is None:
+            assert graph.read_info(path) == checked.result.info, path.name
+            compared += 1
+        else:
+            assert graph.read_info(path) is None, path.name
+    assert compared >= 60
