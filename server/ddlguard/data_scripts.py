@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import FileResult, Finding, Range
@@ -28,7 +29,9 @@ from ddlguard.project import (
 )
 from ddlguard.runner import CheckedFile, CheckRun, read_source
 from ddlguard.settings import Settings, settings_for
-from ddlguard.sql import SqlStatement, StatementKind, classify_sql
+
+if TYPE_CHECKING:
+    from ddlguard.sql import SqlStatement
 
 _TEMP_TABLE = LazyPattern(r"^\s*CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP(?:ORARY)?\s+TABLE\b", re.I)
 _NOQA = LazyPattern(r"--\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?", re.I)
@@ -47,6 +50,8 @@ def _position(starts: list[int], offset: int) -> tuple[int, int]:
 
 
 def _is_schema_change(stmt: SqlStatement) -> bool:
+    from ddlguard.sql import StatementKind
+
     if stmt.kind is StatementKind.DDL:
         return not _TEMP_TABLE.match(stmt.text)
     # CREATE TABLE ... AS SELECT fills a table, but the new table is a schema change
@@ -68,6 +73,8 @@ def analyze_sql_script(text: str, path: Path, settings: Settings, dialect: str) 
     result = FileResult(path=path, findings=[], is_migration=False)
     if not settings.is_enabled("DG401") or _FILE_NOQA.search(text):
         return result
+    from ddlguard.sql import classify_sql  # here: a run without data scripts never needs it
+
     starts = _line_starts(text)
     lines = _LINE_BREAK.split(text)
     for stmt in classify_sql(text, dialect):

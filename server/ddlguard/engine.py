@@ -11,11 +11,9 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from ddlguard.analysis.detector import detect
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.editor_reading import python_reading
-from ddlguard.hygiene import check_hygiene
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.project import looks_like_migration_text
 from ddlguard.rules import RULES
@@ -111,6 +109,10 @@ def analyze_source(
     if not (in_version_dir or force_migration or looks_like_migration(tree)):
         return FileResult(path=path, findings=[], is_migration=False)
     info = read_migration_info(tree)
+    # imported at the first analysis: a run served by its cache never needs the detector
+    from ddlguard.analysis.detector import detect
+    from ddlguard.hygiene import check_hygiene
+
     try:
         raw = detect(tree, source, dialect=dialect) + check_hygiene(tree, source)
     except RecursionError:

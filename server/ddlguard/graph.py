@@ -11,45 +11,64 @@ from __future__ import annotations
 import ast
 import os
 import stat
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
+from ddlguard.cache import ProjectCache, RunCache, file_stamp
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, looks_like_migration_text, version_folders
 from ddlguard.rules import RULES
-from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
-from ddlguard.source_encoding import decode_python_source
+from ddlguard.runner import MAX_FILE_BYTES, CheckedFile, read_source
 
 _INFO_CACHE: dict[Path, tuple[tuple[int, int], MigrationInfo | None]] = {}
 
 
-def read_info(path: Path) -> MigrationInfo | None:
-    """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable."""
+def read_info(path: Path, cache: ProjectCache | None = None) -> MigrationInfo | None:
+    """A migration file's `MigrationInfo` from disk, cached by mtime and size; None if unreadable.
+
+    Read as the engine reads a file (`runner.read_source`, a leading BOM dropped, warnings
+    silenced), so the engine's `MigrationInfo` of a checked file is what this would give:
+    the run stores it in the on-disk `cache`, where the next run's graph finds it.
+    """
     key = path if path.is_absolute() else safe_resolve(path)
-    try:
-        st = key.stat()
-    except OSError:
+    stamp = file_stamp(key)
+    if stamp is None or stamp[0] > MAX_FILE_BYTES:  # not a regular file: a FIFO would block
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:  # a FIFO would block
-        return None
-    stamp = (st.st_mtime_ns, st.st_size)
+    memo = (stamp[1], stamp[0])
     cached = _INFO_CACHE.get(key)
-    if cached is not None and cached[0] == stamp:
+    if cached is not None and cached[0] == memo:
         return cached[1]
-    info: MigrationInfo | None
-    try:
-        tree = ast.parse(decode_python_source(key.read_bytes()).text, filename=str(key))
-        info = read_migration_info(tree)
-    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
-        info = None
-    _INFO_CACHE[key] = (stamp, info)
+    rel = cache.relative(os.path.normcase(str(key))) if cache is not None else None
+    if cache is not None and rel is not None:
+        found, stored = cache.info(rel, stamp)
+        if found:
+            _INFO_CACHE[key] = (memo, stored)
+            return stored
+    info = _parse_info(key)
+    _INFO_CACHE[key] = (memo, info)
+    if cache is not None and rel is not None:
+        cache.store_info(rel, stamp, info)
     return info
+
+
+def _parse_info(path: Path) -> MigrationInfo | None:
+    source, failed = read_source(path)
+    if failed is not None or source is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.removeprefix("\ufeff"), filename=str(path))
+        return read_migration_info(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def project_key(project: Project) -> tuple[str, ...]:
@@ -87,7 +106,11 @@ class Graph:
 
 
 def build_graph(
-    checked: Iterable[CheckedFile], project: Project | None, *, resolver: Resolver | None = None
+    checked: Iterable[CheckedFile],
+    project: Project | None,
+    *,
+    resolver: Resolver | None = None,
+    cache: RunCache | None = None,
 ) -> Graph:
     """The graph of `checked` files (their current text) plus the project's other version files.
 
@@ -95,6 +118,7 @@ def build_graph(
     files are read and parsed here.
     """
     resolver = resolver or Resolver()
+    store = cache.for_root(project.root) if cache is not None and project is not None else None
     graph = Graph()
     seen: set[str] = set()  # `Resolver.file_key`s: no Path per file
     folders: set[str] = set()
@@ -120,7 +144,7 @@ def build_graph(
         if key in seen:
             continue
         seen.add(key)
-        info = read_info(path)
+        info = read_info(path, store)
         if info is None:
             graph.unreadable += 1
         elif info.revision is not None:
@@ -172,11 +196,12 @@ def _looks_like_migration_file(path: Path) -> bool:
 
 
 def check_graph(
-    files: list[CheckedFile], *, resolver: Resolver | None = None
+    files: list[CheckedFile], *, resolver: Resolver | None = None, cache: RunCache | None = None
 ) -> dict[Path, list[Finding]]:
     """DG101-DG104 for every project among `files`, keyed by each checked file's `result.path`.
 
-    A run passes its own `resolver`, which already knows the real path of every file it found.
+    A run passes its own `resolver`, which already knows the real path of every file it found,
+    and its on-disk `cache`, which knows what the project's unchanged files declare.
     """
     groups: dict[tuple[str, ...], list[CheckedFile]] = {}
     keys: dict[int, tuple[str, ...]] = {}  # by id(project): files often share one object
@@ -189,7 +214,7 @@ def check_graph(
     out: dict[Path, list[Finding]] = {}
     resolver = resolver or Resolver()
     for members in groups.values():
-        graph = build_graph(members, members[0].project, resolver=resolver)
+        graph = build_graph(members, members[0].project, resolver=resolver, cache=cache)
         for cf, findings in graph_findings(graph):
             kept = _finalise(cf, findings)
             if kept:

@@ -459,6 +459,8 @@ class _ProjectLookup:
         self._fallback: dict[Path, Project] = {}
         self._roots: dict[Path, Path] = {}
         self._resolver = resolver or Resolver()
+        # a resolved folder -> the projects of it and its parents, nearest first
+        self._around: dict[str, list[Project]] = {}
 
     def _projects_in(self, folder: Path) -> list[Project]:
         if folder not in self._folder:
@@ -468,11 +470,17 @@ class _ProjectLookup:
     def configured(self, path: Path) -> Project | None:
         """The Alembic project whose version locations hold `path`, if any."""
         resolver = self._resolver
-        resolved = Path(resolver.folder(path.parent)) / path.name
-        for folder in resolved.parents:
-            for project in self._projects_in(folder):
-                if project.contains_version_file(resolved, resolver=resolver):
-                    return project
+        folder = resolver.folder(path.parent)
+        around = self._around.get(folder)
+        if around is None:  # once per folder, not per file (7,870 lookups for warehouse's 895)
+            parents = (Path(folder) / path.name).parents
+            around = self._around[folder] = [p for f in parents for p in self._projects_in(f)]
+        if not around or not is_revision_name(path.name):
+            return None
+        resolved = Path(folder) / path.name
+        for project in around:
+            if project.contains_version_file(resolved, resolver=resolver):
+                return project
         return None
 
     def fallback(self, path: Path) -> Project:

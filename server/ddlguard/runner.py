@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from ddlguard.cache import ProjectCache, RunCache, Stamp, file_stamp, variant_key
 from ddlguard.engine import analyze_source, decode_source, parse_error
 from ddlguard.model import FileResult, Finding, MigrationInfo
 from ddlguard.parallel import parallel_map
@@ -24,14 +25,44 @@ from ddlguard.source_encoding import SourceDecodeError
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(slots=True)
 class CheckedFile:
-    """One analysed file with what a fix or a report needs beside the findings."""
+    """One analysed file with what a fix or a report needs beside the findings.
 
-    result: FileResult
-    project: Project
-    settings: Settings
-    source: str | None  # decoded text, None when unreadable
+    `source` is the decoded text, None when unreadable. A file whose outcome came from the
+    cache is read only when something asks for its text (a graph finding's `# noqa`, SARIF,
+    a fix): most reports never do, and reading every file was a third of a warm run.
+    """
+
+    __slots__ = ("_source", "_unread", "project", "result", "settings")
+
+    def __init__(
+        self,
+        result: FileResult,
+        project: Project,
+        settings: Settings,
+        source: str | None,
+        *,
+        unread: Path | None = None,
+    ) -> None:
+        self.result = result
+        self.project = project
+        self.settings = settings
+        self._source = source
+        self._unread = unread  # read `source` from here at the first access
+
+    @property
+    def source(self) -> str | None:
+        if self._unread is not None:
+            self._source, _ = read_source(self._unread)
+            self._unread = None
+        return self._source
+
+    @source.setter
+    def source(self, text: str | None) -> None:
+        self._source, self._unread = text, None
+
+    def __repr__(self) -> str:
+        return f"CheckedFile({self.result!r}, {self.project!r}, {self.settings!r})"
 
 
 @dataclass(slots=True)
@@ -43,6 +74,8 @@ class CheckRun:
     config_problems: list[ConfigProblem] = field(default_factory=list)
     # real paths learnt by discovery, shared by the run's later steps (graph, report)
     resolver: Resolver = field(default_factory=Resolver)
+    # the on-disk cache (`ddlguard.cache`) when the run uses one; saved by its caller
+    cache: RunCache | None = None
 
 
 class SettingsCache:
@@ -218,6 +251,7 @@ def check_paths(
     select_files: Callable[[Discovery, SettingsCache], Discovery] | None = None,
     override: Callable[[Settings], Settings] | None = None,
     jobs: int = 1,
+    cache: RunCache | None = None,
 ) -> CheckRun:
     """Discover and analyse every migration under `paths`.
 
@@ -227,33 +261,46 @@ def check_paths(
     `select_files` narrows the discovered files (since-revision, diff-base) before analysis.
     `force_migration` applies to files named in `paths` only: folders are still searched
     for migrations. Files that `include`/`exclude` reject are skipped, named or not.
+
+    With a `cache`, a file whose stamp and variant (settings, dialect, flags) match an
+    earlier run's is not analysed: its outcome comes from the cache and only its text is
+    read. The caller saves the cache once the run's other steps have added to it.
     """
     resolver = Resolver()
     found = discover(paths, resolver=resolver)
-    cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
+    settings_cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
     if select_files is not None:
-        found = select_files(found, cache)
+        found = select_files(found, settings_cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
-    run = CheckRun(files=[], problems=list(found.problems), resolver=resolver)
+    run = CheckRun(files=[], problems=list(found.problems), resolver=resolver, cache=cache)
     todo: list[_Job] = []
     versioned = found.versioned
     for path, project in found.files:
         in_versions = os.fspath(path) in versioned  # known from discovery: no path arithmetic
         if not in_versions and path.suffix != ".py":  # a named `.sql` is for data scripts
             continue
-        settings = cache.for_path(path)
+        settings = settings_cache.for_path(path)
         if not settings.accepts_path(path):
             continue
         forced = force_migration and safe_resolve(path) in named
         if not in_versions:
             in_versions = project.contains_version_file(path, resolver=resolver)
         todo.append(_Job(path, project, settings, forced, in_versions))
-    for job, outcome in zip(todo, parallel_map(_check_job, todo, jobs), strict=True):
+    outcomes = _cached_outcomes(todo, cache, resolver) if cache is not None else None
+    if outcomes is None:
+        results = parallel_map(_check_job, todo, jobs)
+    else:
+        results = _fill_misses(todo, outcomes, jobs)
+    for job, outcome in zip(todo, results, strict=True):
         findings, is_migration, info, error, source = outcome
         if is_migration or error:
             result = FileResult(job.path, findings, is_migration, info, error)
-            run.files.append(CheckedFile(result, job.project, job.settings, source))
-    run.config_problems = cache.problems()
+            if source is _UNREAD:
+                checked = CheckedFile(result, job.project, job.settings, None, unread=job.path)
+            else:
+                checked = CheckedFile(result, job.project, job.settings, source)
+            run.files.append(checked)
+    run.config_problems = settings_cache.problems()
     return run
 
 
@@ -283,6 +330,81 @@ def _check_job(job: _Job) -> _Outcome:
     )
     r = checked.result
     return r.findings, r.is_migration, r.info, r.error, checked.source
+
+
+class _Lookup(NamedTuple):
+    """Where a job's outcome lives in the cache."""
+
+    store: ProjectCache
+    rel: str
+    stamp: Stamp
+    variant: str
+
+
+def _lookup(
+    job: _Job, cache: RunCache, resolver: Resolver, variants: dict[tuple[object, ...], str]
+) -> _Lookup | None:
+    store = cache.for_root(job.project.root)
+    key = resolver.file_key(job.path)
+    rel = store.relative(key)
+    stamp = file_stamp(key) if rel is not None else None
+    if rel is None or stamp is None:
+        return None
+    dialect = job.project.dialect(job.settings.dialect)
+    # the run's SettingsCache holds every Settings until the end: their ids stay unique
+    memo = (id(job.settings), dialect, job.forced, job.in_versions)
+    variant = variants.get(memo)
+    if variant is None:
+        variant = variants[memo] = variant_key(
+            {
+                "settings": repr(job.settings),
+                "dialect": dialect,
+                "forced": job.forced,
+                "in_versions": job.in_versions,
+            }
+        )
+    return _Lookup(store, rel, stamp, variant)
+
+
+# stands for the text of a file served by the cache, read only if asked for
+_UNREAD = "\x00unread"
+
+# per job: its place in the cache (None: not cacheable) and the cached outcome with its text
+_Cached = tuple[_Lookup | None, _Outcome | None]
+
+
+def _cached_outcomes(todo: list[_Job], cache: RunCache, resolver: Resolver) -> list[_Cached]:
+    """Each job's cache lookup and, on a hit, its outcome (the text is read when needed)."""
+    variants: dict[tuple[object, ...], str] = {}
+    out: list[_Cached] = []
+    for job in todo:
+        where = _lookup(job, cache, resolver, variants)
+        hit = where.store.outcome(where.rel, where.stamp, where.variant) if where else None
+        out.append((where, None if hit is None else (*hit, _UNREAD)))
+    return out
+
+
+def _fill_misses(todo: list[_Job], cached: list[_Cached], jobs: int) -> list[_Outcome]:
+    """Analyse the jobs the cache had nothing for, and remember what they gave."""
+    misses = [i for i, (_, hit) in enumerate(cached) if hit is None]
+    fresh = parallel_map(_check_job, [todo[i] for i in misses], jobs)
+    done = {i: outcome for i, outcome in zip(misses, fresh, strict=True)}
+    results: list[_Outcome] = []
+    for i, (where, hit) in enumerate(cached):
+        if hit is not None:
+            results.append(hit)
+            continue
+        outcome = done[i]
+        if where is not None:
+            findings, is_migration, info, error, _ = outcome
+            where.store.store_outcome(
+                where.rel, where.stamp, where.variant, (findings, is_migration, info, error)
+            )
+            if is_migration and info is not None and error is None:
+                # the graph reads the same text the same way (`graph.read_info`)
+                where.store.store_info(where.rel, where.stamp, info)
+        results.append(outcome)
+    return results
 
 
 def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> None:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from ddlguard.cache import RunCache
 from ddlguard.cli.formats import UnknownFormat, display_path, get_writer
 from ddlguard.model import Finding, Severity
 from ddlguard.parallel import default_jobs
@@ -98,8 +99,10 @@ def _add_project_checks(run: CheckRun, paths: list[Path]) -> None:
     from ddlguard.data_scripts import check_data_scripts
     from ddlguard.graph import check_graph
 
-    merge_project_findings(run, check_graph(run.files, resolver=run.resolver))
+    merge_project_findings(run, check_graph(run.files, resolver=run.resolver, cache=run.cache))
     run.files.extend(check_data_scripts(run, paths))
+    if run.cache is not None:  # after the graph, which adds what it read
+        run.cache.save()
 
 
 def _show_unused_noqa(run: CheckRun) -> None:
@@ -221,6 +224,9 @@ def _run(args: argparse.Namespace, cwd: Path) -> int:
         select_files=_selector(args, cwd),
         override=cli_override(args),
         jobs=default_jobs(),
+        # a fix run writes no cache: what it learnt is stale once it has fixed a file, and
+        # --diff promises to write nothing
+        cache=None if getattr(args, "no_cache", False) else RunCache(read_only=fixing),
     )
     for problem in run.config_problems:
         sys.stderr.write(_config_line(problem, cwd) + "\n")

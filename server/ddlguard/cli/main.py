@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check only migration files added or changed since GITREF")  # fmt: skip
     check.add_argument("--show-unused-noqa", action="store_true",
                        help="report `# noqa` comments that suppress nothing")  # fmt: skip
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write .ddlguard_cache/")  # fmt: skip
 
     lsp = sub.add_parser("lsp", help="run the language server (stdio by default)")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
