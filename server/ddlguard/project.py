@@ -19,7 +19,8 @@ from ddlguard.paths import Resolver, is_within_str, safe_resolve
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
-     ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", "build", "dist", ".eggs"}
+     ".mypy_cache", ".ruff_cache", ".pytest_cache", "site-packages", "build", "dist", ".eggs",
+     ".ddlguard_cache"}
 )  # fmt: skip
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 _MIGRATION_HINT = re.compile(r"^(revision|down_revision)\b", re.MULTILINE)
