@@ -1,0 +1,146 @@
+"""The script header: run line, human sentence, how to run, every migration value encoded."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from ddlguard.fix.model import NotMovable
+from ddlguard.fix.script import (
+    RUN_LINE_WINDOW,
+    RunLine,
+    ScriptBlock,
+    comment_text,
+    parse_run_line,
+    render_script,
+)
+
+TODAY = datetime.date(2026, 11, 25)
+
+
+def render(run: RunLine, *, migration: str = "alembic/versions/abc123_x.py", comments=()) -> str:
+    return render_script(
+        migration=migration,
+        today=TODAY,
+        run_path="scripts/sql/2026-11-25-x.sql",
+        blocks=[ScriptBlock(tuple(comments), ("UPDATE a SET b = 1",))],
+        transaction=True,
+        run=run,
+    )
+
+
+@pytest.mark.parametrize(
+    ("run", "line", "sentence"),
+    [
+        (RunLine("upgrade", "after", "abc123"), "-- ddlguard-run: upgrade after abc123",
+         "once `alembic upgrade` has applied revision abc123:"),
+        (RunLine("upgrade", "after", "abc123", "f00d"),
+         "-- ddlguard-run: upgrade after abc123 before f00d",
+         "applied revision abc123 and before revision f00d is applied:"),
+        (RunLine("downgrade", "before", "abc123"), "-- ddlguard-run: downgrade before abc123",
+         "just before `alembic downgrade` reverts revision abc123:"),
+        (RunLine("downgrade", "after", "abc123"), "-- ddlguard-run: downgrade after abc123",
+         "just after `alembic downgrade` has reverted revision abc123:"),
+    ],
+)  # fmt: skip
+def test_every_script_has_one_run_line_and_says_the_same_in_words(
+    run: RunLine, line: str, sentence: str
+) -> None:
+    text = render(run)
+    head = text.split("\n")[:RUN_LINE_WINDOW]
+    assert run.text() == line
+    assert head.count(line) == 1
+    assert any(sentence in h for h in head)
+    assert parse_run_line(text) == run
+
+
+def test_header_names_migration_date_why_and_command() -> None:
+    text = render(RunLine("upgrade", "after", "abc123"))
+    header = text.split("\n\n", 1)[0].split("\n")
+    assert header[0] == (
+        "-- Data moved out of migration alembic/versions/abc123_x.py (revision abc123, upgrade)"
+        " by ddlguard on 2026-11-25."
+    )
+    assert header[1].startswith("-- Why: ")
+    assert (
+        header[-1] == '--   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f scripts/sql/2026-11-25-x.sql'
+    )
+    assert text.endswith("UPDATE a SET b = 1;\n\nCOMMIT;\n")
+
+
+@pytest.mark.parametrize(
+    "revision",
+    ["abc\nDROP TABLE users;\n--", "abc\r\\! id", "a b", "", "x" * 65, "abc\u2028x", "ab;c", "a'b"],
+)
+def test_unsafe_revision_ids_are_refused_never_written(revision: str) -> None:
+    with pytest.raises(NotMovable, match="revision id"):
+        RunLine("upgrade", "after", revision)
+    with pytest.raises(NotMovable, match="revision id"):
+        RunLine("upgrade", "after", "abc", revision)
+    with pytest.raises(NotMovable):
+        render_script(
+            migration="m.py", today=TODAY, run_path="s.sql", blocks=[], transaction=False,
+            revision=revision, phase="upgrade",
+        )  # fmt: skip
+
+
+def test_run_lines_that_make_no_sense_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        RunLine("upgrade", "before", "abc")
+    with pytest.raises(ValueError):
+        RunLine("downgrade", "before", "abc", "def")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-- nothing here\n",
+        "-- ddlguard-run: upgrade after a\n-- ddlguard-run: upgrade after b\n",
+        "\n" * RUN_LINE_WINDOW + "-- ddlguard-run: upgrade after a\n",
+        "-- ddlguard-run: upgrade before a\n",
+        " -- ddlguard-run: upgrade after a\n",
+        "-- ddlguard-run: upgrade after a;\n",
+    ],
+)
+def test_parse_run_line_needs_exactly_one_whole_line_in_the_window(text: str) -> None:
+    assert parse_run_line(text) is None
+
+
+def test_parse_run_line_reads_crlf_scripts() -> None:
+    assert parse_run_line("-- x\r\n-- ddlguard-run: downgrade after r1\r\n") == RunLine(
+        "downgrade", "after", "r1"
+    )
+
+
+def test_legacy_parameters_still_write_a_run_line() -> None:
+    text = render_script(
+        migration="m.py", today=TODAY, run_path="s.sql", blocks=[], transaction=False,
+        revision="abc", phase="downgrade",
+    )  # fmt: skip
+    assert parse_run_line(text) == RunLine("downgrade", "before", "abc")
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoded"),
+    [
+        ("a\nb", "a\\x0ab"),
+        ("a\rb", "a\\x0db"),
+        ("a\\b", "a\\\\b"),
+        ("\u2028\u2029\x85\x1c\x1d\x1e\x0b\x0c", "\\u2028\\u2029\\x85\\x1c\\x1d\\x1e\\x0b\\x0c"),
+        ("\u202eevil", "\\u202eevil"),
+        ("naïve — ok", "naïve — ok"),
+    ],
+)
+def test_comment_text_escapes_line_breaks_controls_and_backslashes(raw: str, encoded: str) -> None:
+    assert comment_text(raw) == encoded
+
+
+def test_hostile_path_and_comments_stay_inside_their_comment_line() -> None:
+    path = "alembic/versions/abc\nDELETE FROM users;\n--.py"
+    text = render(
+        RunLine("upgrade", "after", "abc"),
+        migration=path,
+        comments=["ticket 12\n\\! id > /tmp/x", "x\rDROP TABLE users"],
+    )
+    sql_lines = [line for line in text.splitlines() if line and not line.startswith("--")]
+    assert sql_lines == ["BEGIN;", "UPDATE a SET b = 1;", "COMMIT;"]
