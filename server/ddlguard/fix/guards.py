@@ -1,0 +1,272 @@
+"""The guard at the top of a follow-up revision: SQL that finds a row proving the script has not run.
+
+A split moves a data statement to a script that runs between two revisions; the schema change
+that needed the data moves to the follow-up revision. Deploying both at once (`alembic upgrade
+head`) would run that schema change without the data, so the follow-up starts by looking for a
+row the script would still change (a DELETE's rows still there, an UPDATE's rows still differing
+from their SET values, an INSERT's row absent) and for rows the DDL would reject (NULLs before
+NOT NULL, duplicates before UNIQUE, orphans before a foreign key, CHECK violators).
+
+Every check must return no row once the script has run, so it is only built when the statement
+is idempotent and deterministic: `SET price = price * 100`, volatile functions, `INSERT …
+SELECT`, CTEs and statements that later ones in the same script disturb get no guard (`None`),
+and the planner then refuses the split. The SQL is derived with pglast, PostgreSQL's own parser (fragments deparsed
+from its tree, the whole re-parsed); other dialects get no guard yet, so their splits are refused.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Literal
+
+# functions whose result changes between two runs of the same statement
+VOLATILE = frozenset({
+    "random", "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp",
+    "timeofday", "nextval", "setval", "currval", "lastval", "gen_random_uuid", "uuid_generate_v1",
+    "uuid_generate_v1mc", "uuid_generate_v4", "txid_current", "pg_current_xact_id", "uuid",
+    "newid", "rand", "sysdate", "systimestamp", "current_timestamp", "current_date",
+    "current_time", "localtime", "localtimestamp", "getdate", "sysdatetime", "utc_timestamp",
+    "datetime", "date", "time", "julianday", "strftime", "unixepoch", "randomblob", "changes",
+    "last_insert_rowid", "last_insert_id", "uuid_short", "sys_guid", "unix_timestamp",
+})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One query of the guard: it returns a row while the script has not run (or the DDL would
+    fail); `why` says which in words for the error message."""
+
+    why: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """The checks, in order: the script's effects first, then the DDL's preconditions."""
+
+    checks: tuple[Check, ...]
+
+
+class NoGuard(Exception):
+    """No exact check can be built for a statement (the reason says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A data statement reduced to what the guard needs, as SQL fragments of its own dialect."""
+
+    kind: Literal["update", "delete", "insert"]
+    table: str  # normalised name, for telling which statements touch which tables
+    reads: frozenset[str]  # every table the check reads (the target included)
+    set_columns: frozenset[str]  # UPDATE's targets (normalised)
+    columns: frozenset[str]  # every column the statement names (normalised)
+    check: Check
+
+
+def guard_for(
+    dependents: Sequence[ast.stmt], data_statements: Sequence[str], dialect: str
+) -> Guard | None:
+    """The guard for the follow-up revision, or None when no exact one exists.
+
+    `dependents` are the Python statements deferred to the follow-up (their DDL preconditions
+    become checks when they are plain `op.*` calls with literal arguments); `data_statements`
+    the SQL written to the script, in order.
+    """
+    if not data_statements:
+        return None
+    try:
+        impl = _implementation(dialect)
+        writes = [impl.write_of(sql, dialect) for sql in data_statements]
+        _check_order(writes)
+        ddl = list(_ddl_checks(dependents, impl, dialect))
+    except NoGuard:
+        return None
+    return Guard((*(w.check for w in writes), *ddl))
+
+
+def why_not(data_statements: Sequence[str], dialect: str) -> str | None:
+    """The reason `guard_for` gives no guard for these statements, for the refusal text."""
+    if not data_statements:
+        return "the script has no statements"
+    try:
+        impl = _implementation(dialect)
+        _check_order([impl.write_of(sql, dialect) for sql in data_statements])
+    except NoGuard as exc:
+        return str(exc)
+    return None
+
+
+def _implementation(dialect: str) -> ModuleType:
+    """The module deriving checks for `dialect` (only PostgreSQL's is built so far)."""
+    if dialect in ("postgresql", "postgres"):
+        from ddlguard.fix import guards_pg
+
+        return guards_pg
+    raise NoGuard(f"guards are only derived for PostgreSQL, not {dialect}")
+
+
+def _check_order(writes: Sequence[_Write]) -> None:
+    """Each check runs after the whole script: a later statement must not make it fire again."""
+    for i, earlier in enumerate(writes):
+        for later in writes[i + 1 :]:
+            if later.table not in earlier.reads:
+                continue
+            if later.kind == "delete" and earlier.kind != "insert":
+                continue  # removing rows never makes "rows still to change" appear
+            if later.kind == "insert" and earlier.kind == "insert":
+                continue  # adding rows never makes an inserted row absent
+            if (
+                later.kind == earlier.kind == "update"
+                and earlier.reads == {later.table}
+                and not later.set_columns & earlier.columns
+            ):
+                continue  # other columns of the same rows, none of which the earlier check reads
+            raise NoGuard(
+                f"a later statement of the script changes {later.table}, which the check for an "
+                f"earlier one reads"
+            )
+
+
+# -- the DDL's preconditions ---------------------------------------------------------------
+
+
+def _ddl_checks(dependents: Sequence[ast.stmt], impl: ModuleType, dialect: str) -> Iterator[Check]:
+    """Checks for the deferred `op.*` calls whose preconditions are data (literal args only).
+
+    A table an earlier deferred statement mentions may not exist yet (or not in that shape)
+    when the guard runs, so its later constraints get no check of their own; the script's
+    checks still prove the script ran.
+    """
+    mentioned: set[str] = set()
+    for stmt in dependents:
+        call = _op_call(stmt)
+        if call is not None:
+            name, args, kwargs = call
+            table = _table_arg(name, args, kwargs)
+            if table is not None and table.lower() not in mentioned:
+                check = _precondition(name, args, kwargs, impl, dialect)
+                if check is not None:
+                    yield check
+        if call is None or not _shape_kept(*call):
+            mentioned |= {
+                n.value.lower()
+                for n in ast.walk(stmt)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            }
+
+
+_KEEPS_SHAPE = frozenset({
+    "create_unique_constraint", "create_primary_key", "create_foreign_key",
+    "create_check_constraint", "create_index",
+})  # fmt: skip
+_NULLABILITY_ONLY = frozenset({
+    "nullable", "existing_type", "existing_nullable", "existing_server_default",
+    "existing_comment", "schema",
+})  # fmt: skip
+
+
+def _shape_kept(name: str, args: list[Any], kwargs: dict[str, Any]) -> bool:
+    """A constraint or NOT NULL leaves tables and columns as they were for later checks."""
+    if name == "alter_column":
+        return len(args) <= 2 and set(kwargs) <= _NULLABILITY_ONLY
+    return name in _KEEPS_SHAPE
+
+
+def _op_call(stmt: ast.stmt) -> tuple[str, list[Any], dict[str, Any]] | None:
+    """`op.name(literal args…)` as (name, args, kwargs); non-literal arguments become `...`."""
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return None
+    func = stmt.value.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return None
+    if func.value.id != "op":
+        return None
+    args = [_literal(a) for a in stmt.value.args]
+    kwargs = {k.arg: _literal(k.value) for k in stmt.value.keywords if k.arg}
+    return func.attr, args, kwargs
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        if isinstance(node, ast.Call) and node.args and not node.keywords:  # sa.text("…")
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "text":
+                return _literal(node.args[0])
+        return ...
+
+
+_TABLE_POSITION = {
+    "alter_column": 0, "create_unique_constraint": 1, "create_index": 1,
+    "create_primary_key": 1, "create_foreign_key": 1, "create_check_constraint": 1,
+}  # fmt: skip
+_TABLE_KEYWORD = {
+    "alter_column": "table_name", "create_unique_constraint": "table_name",
+    "create_index": "table_name", "create_primary_key": "table_name",
+    "create_foreign_key": "source_table", "create_check_constraint": "table_name",
+}  # fmt: skip
+
+
+def _arg(args: list[Any], kwargs: dict[str, Any], position: int, keyword: str) -> Any:
+    if keyword in kwargs:
+        return kwargs[keyword]
+    return args[position] if position < len(args) else None
+
+
+def _table_arg(name: str, args: list[Any], kwargs: dict[str, Any]) -> str | None:
+    if name not in _TABLE_POSITION:
+        return None
+    table = _arg(args, kwargs, _TABLE_POSITION[name], _TABLE_KEYWORD[name])
+    return table if isinstance(table, str) else None
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _schema(kwargs: dict[str, Any], key: str = "schema") -> str | None:
+    value = kwargs.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _precondition(
+    name: str, args: list[Any], kwargs: dict[str, Any], impl: ModuleType, dialect: str
+) -> Check | None:
+    table = _table_arg(name, args, kwargs)
+    assert table is not None
+    schema = _schema(kwargs)
+    check: object = None
+    if name == "alter_column" and kwargs.get("nullable") is False:
+        column = _arg(args, kwargs, 1, "column_name")
+        if isinstance(column, str):
+            check = impl.null_check(schema, table, column, dialect)
+    elif name in ("create_unique_constraint", "create_primary_key") or (
+        name == "create_index" and kwargs.get("unique") is True
+    ):
+        columns = _names(_arg(args, kwargs, 2, "columns"))
+        if columns:
+            primary = name == "create_primary_key"
+            check = impl.duplicate_check(schema, table, columns, dialect, primary=primary)
+    elif name == "create_foreign_key":
+        referent = _arg(args, kwargs, 2, "referent_table")
+        local = _names(_arg(args, kwargs, 3, "local_cols"))
+        remote = _names(_arg(args, kwargs, 4, "remote_cols"))
+        if isinstance(referent, str) and local and remote and len(local) == len(remote):
+            source = _schema(kwargs, "source_schema")
+            target = _schema(kwargs, "referent_schema")
+            check = impl.orphan_check(source, table, local, target, referent, remote, dialect)
+    elif name == "create_check_constraint":
+        condition = _arg(args, kwargs, 2, "condition")
+        if isinstance(condition, str):
+            try:
+                check = impl.violation_check(schema, table, condition, dialect)
+            except NoGuard:
+                return None
+    return check if isinstance(check, Check) else None

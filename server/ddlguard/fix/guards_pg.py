@@ -1,0 +1,294 @@
+"""Guard checks for PostgreSQL, from pglast's tree of each statement (see `fix/guards.py`).
+
+Fragments (the target, FROM items, WHERE, SET values) are deparsed from the parser's own nodes
+and composed into one SELECT, which is parsed again and deparsed whole: what reaches the guard
+is always a single statement PostgreSQL's parser accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError
+from pglast.stream import RawStream
+
+from ddlguard.fix.guards import VOLATILE, Check, NoGuard, _Write
+
+
+def _sql(node: ast.Node) -> str:
+    return str(RawStream()(node))
+
+
+def _final(text: str) -> str:
+    """Parse the composed query again: exactly one SELECT, deparsed as PostgreSQL prints it."""
+    try:
+        parsed = parse_sql(text)
+    except ParseError as exc:  # a composition bug: never hand PostgreSQL a broken guard
+        raise NoGuard(f"the guard query does not parse ({exc})") from None
+    stmt = parsed[0].stmt if len(parsed) == 1 else None
+    if not isinstance(stmt, ast.SelectStmt):
+        raise NoGuard("the guard query is not one SELECT")
+    return _sql(stmt)
+
+
+def _walk(node: Any) -> Iterator[ast.Node]:
+    if isinstance(node, ast.Node):
+        yield node
+        for slot in getattr(type(node), "__slots__", ()):
+            yield from _walk(getattr(node, slot, None))
+    elif isinstance(node, (tuple, list)):
+        for item in node:
+            yield from _walk(item)
+
+
+def _check_deterministic(node: Any, what: str) -> None:
+    for n in _walk(node):
+        if isinstance(n, ast.FuncCall):
+            name = str(n.funcname[-1].sval if n.funcname else "").lower()
+            if name in VOLATILE or name.startswith(("random", "uuid", "gen_random", "nextval")):
+                raise NoGuard(f"{what} calls {name}(), which gives another value on every run")
+        elif isinstance(n, (ast.SQLValueFunction, ast.SetToDefault)):
+            raise NoGuard(f"{what} uses a value that changes between runs")
+
+
+def _name(rangevar: Any) -> str:
+    return str(rangevar.relname).lower()
+
+
+def _tables(node: Any) -> set[str]:
+    return {_name(n) for n in _walk(node) if isinstance(n, ast.RangeVar)}
+
+
+def _subquery_tables(node: Any) -> set[str]:
+    return {t for n in _walk(node) if isinstance(n, ast.SubLink) for t in _tables(n.subselect)}
+
+
+def _column_refs(node: Any) -> Iterator[tuple[str, ...]]:
+    for n in _walk(node):
+        if isinstance(n, ast.ColumnRef):
+            yield tuple(
+                str(f.sval).lower() if isinstance(f, ast.String) else "*" for f in n.fields or ()
+            )
+
+
+def _columns(node: Any) -> frozenset[str]:
+    return frozenset(ref[-1] for ref in _column_refs(node))
+
+
+def _one(sql: str) -> Any:
+    try:
+        parsed = parse_sql(sql)
+    except ParseError as exc:
+        raise NoGuard(f"PostgreSQL cannot parse the statement ({exc})") from None
+    if len(parsed) != 1:
+        raise NoGuard("the script text is not one statement")
+    stmt = parsed[0].stmt
+    if getattr(stmt, "withClause", None) is not None:
+        raise NoGuard("the statement has a WITH clause")
+    if getattr(stmt, "returningClause", None) is not None or getattr(stmt, "returningList", None):
+        raise NoGuard("the statement returns rows")
+    return stmt
+
+
+def write_of(sql: str, dialect: str) -> _Write:
+    """The check for one data statement of the script, or NoGuard with the reason."""
+    del dialect
+    stmt = _one(sql)
+    if isinstance(stmt, ast.DeleteStmt):
+        return _delete(stmt)
+    if isinstance(stmt, ast.UpdateStmt):
+        return _update(stmt)
+    if isinstance(stmt, ast.InsertStmt):
+        return _insert(stmt)
+    raise NoGuard(f"no guard is known for {type(stmt).__name__.removesuffix('Stmt').upper()}")
+
+
+def _delete(stmt: Any) -> _Write:
+    table = _name(stmt.relation)
+    _check_deterministic(stmt, "the DELETE")
+    if table in _subquery_tables(stmt.whereClause) | _subquery_tables(stmt.usingClause):
+        raise NoGuard(
+            f"the DELETE's condition reads {table} in a subquery, so it shifts as rows go"
+        )
+    sources = ", ".join(_sql(n) for n in (stmt.relation, *(stmt.usingClause or ())))
+    where = f" WHERE {_sql(stmt.whereClause)}" if stmt.whereClause is not None else ""
+    check = Check(
+        f"rows the script deletes from {stmt.relation.relname} are still there",
+        _final(f"SELECT 1 FROM {sources}{where} LIMIT 1"),
+    )
+    return _Write("delete", table, frozenset(_tables(stmt)), frozenset(), _columns(stmt), check)
+
+
+def _update(stmt: Any) -> _Write:
+    table = _name(stmt.relation)
+    qualifier = stmt.relation.alias.aliasname if stmt.relation.alias else stmt.relation.relname
+    _check_deterministic(stmt, "the UPDATE")
+    targets: list[tuple[str, ast.Node]] = []
+    for target in stmt.targetList:
+        if target.indirection or isinstance(target.val, ast.MultiAssignRef):
+            raise NoGuard("the UPDATE sets array elements, fields or a row of columns")
+        targets.append((target.name, target.val))
+    set_columns = {name.lower() for name, _ in targets}
+    own = {qualifier.lower(), table}
+    for _, value in targets:
+        for ref in _column_refs(value):
+            column = ref[-1]
+            if column in set_columns and (len(ref) == 1 or ref[-2] in own):
+                raise NoGuard(
+                    f"the UPDATE computes {column} from columns it sets itself, so running it "
+                    f"again changes the data again"
+                )
+    if table in _subquery_tables(stmt.whereClause) | _subquery_tables(
+        [v for _, v in targets]
+    ) | _subquery_tables(stmt.fromClause):
+        raise NoGuard(f"the UPDATE reads {table} in a subquery, which its own changes shift")
+    differs = []
+    for name, value in targets:
+        target_ref = ast.ColumnRef(fields=(ast.String(sval=qualifier), ast.String(sval=name)))
+        differs.append(f"{_sql(target_ref)} IS DISTINCT FROM ({_sql(value)})")
+    sources = ", ".join(_sql(n) for n in (stmt.relation, *(stmt.fromClause or ())))
+    where = f"({_sql(stmt.whereClause)}) AND " if stmt.whereClause is not None else ""
+    check = Check(
+        f"rows of {stmt.relation.relname} still differ from what the script sets",
+        _final(f"SELECT 1 FROM {sources} WHERE {where}({' OR '.join(differs)}) LIMIT 1"),
+    )
+    columns = _columns(stmt) | set_columns
+    return _Write("update", table, frozenset(_tables(stmt)), frozenset(set_columns), columns, check)
+
+
+def _insert(stmt: Any) -> _Write:
+    table = _name(stmt.relation)
+    select = stmt.selectStmt
+    if not stmt.cols or not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+        raise NoGuard("only INSERT … VALUES with named columns can be checked")
+    conflict = stmt.onConflictClause
+    if conflict is not None and conflict.targetList:
+        raise NoGuard("INSERT … ON CONFLICT DO UPDATE changes rows the check cannot follow")
+    relation = ast.RangeVar(
+        relname=stmt.relation.relname,
+        schemaname=stmt.relation.schemaname,
+        inh=True,
+        relpersistence="p",
+    )
+    missing = []
+    for row in select.valuesLists:
+        tests = []
+        for col, value in zip(stmt.cols, row, strict=True):
+            try:
+                _check_deterministic(value, "the value")
+            except NoGuard:
+                continue  # a timestamp or generated id: the row is matched on the others
+            if any(True for _ in _column_refs(value)) or _tables(value):
+                raise NoGuard("an INSERT value reads columns or tables")
+            ref = _sql(ast.ColumnRef(fields=(ast.String(sval=col.name),)))
+            if isinstance(value, ast.A_Const) and value.isnull:
+                tests.append(f"{ref} IS NULL")
+            else:
+                tests.append(f"{ref} = {_sql(value)}")
+        if not tests:
+            raise NoGuard("an inserted row has no value that stays the same between runs")
+        missing.append(f"NOT EXISTS (SELECT 1 FROM {_sql(relation)} WHERE {' AND '.join(tests)})")
+    check = Check(
+        f"rows the script inserts into {stmt.relation.relname} are missing",
+        _final(f"SELECT 1 WHERE {' OR '.join(missing)}"),
+    )
+    names = frozenset(c.name.lower() for c in stmt.cols)
+    return _Write("insert", table, frozenset({table}), frozenset(), names, check)
+
+
+# -- the DDL's preconditions ---------------------------------------------------------------
+
+
+def _relation(schema: str | None, table: str) -> str:
+    return _sql(ast.RangeVar(relname=table, schemaname=schema, inh=True, relpersistence="p"))
+
+
+def _col(*parts: str) -> str:
+    return _sql(ast.ColumnRef(fields=tuple(ast.String(sval=p) for p in parts)))
+
+
+def null_check(schema: str | None, table: str, column: str, dialect: str) -> Check:
+    del dialect
+    return Check(
+        f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
+        _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE {_col(column)} IS NULL LIMIT 1"),
+    )
+
+
+def duplicate_check(
+    schema: str | None, table: str, columns: Sequence[str], dialect: str, *, primary: bool
+) -> Check:
+    del dialect
+    cols = ", ".join(_col(c) for c in columns)
+    if primary:  # a primary key also refuses NULLs
+        nulls = " OR ".join(f"{_col(c)} IS NULL" for c in columns)
+        sql = (
+            f"SELECT 1 FROM {_relation(schema, table)} WHERE {nulls} UNION ALL "
+            f"SELECT 1 FROM {_relation(schema, table)} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
+        )
+        why = f"{table} has NULLs or duplicates in ({', '.join(columns)}) (a primary key follows)"
+    else:
+        present = " AND ".join(f"{_col(c)} IS NOT NULL" for c in columns)
+        sql = (
+            f"SELECT 1 FROM {_relation(schema, table)} WHERE {present} "
+            f"GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
+        )
+        why = f"{table} has duplicates in ({', '.join(columns)}) (a unique constraint follows)"
+    return Check(why, _final(sql))
+
+
+def orphan_check(
+    schema: str | None,
+    table: str,
+    local: Sequence[str],
+    referent_schema: str | None,
+    referent: str,
+    remote: Sequence[str],
+    dialect: str,
+) -> Check:
+    del dialect
+    source = _sql(
+        ast.RangeVar(
+            relname=table, schemaname=schema, inh=True, relpersistence="p",
+            alias=ast.Alias(aliasname="src"),
+        )
+    )  # fmt: skip
+    target = _sql(
+        ast.RangeVar(
+            relname=referent, schemaname=referent_schema, inh=True, relpersistence="p",
+            alias=ast.Alias(aliasname="ref"),
+        )
+    )  # fmt: skip
+    present = " AND ".join(f"{_col('src', c)} IS NOT NULL" for c in local)
+    match = " AND ".join(
+        f"{_col('ref', r)} = {_col('src', c)}" for c, r in zip(local, remote, strict=True)
+    )
+    return Check(
+        f"{table} has rows whose ({', '.join(local)}) match no row of {referent} "
+        f"(a foreign key follows)",
+        _final(
+            f"SELECT 1 FROM {source} WHERE {present} AND NOT EXISTS "
+            f"(SELECT 1 FROM {target} WHERE {match}) LIMIT 1"
+        ),
+    )
+
+
+def violation_check(schema: str | None, table: str, condition: str, dialect: str) -> Check:
+    del dialect
+    try:
+        parsed = parse_sql(f"SELECT {condition}")
+    except ParseError:
+        raise NoGuard("the CHECK condition does not parse") from None
+    stmt = parsed[0].stmt if len(parsed) == 1 else None
+    targets: Any = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
+    if stmt is None or not targets or len(targets) != 1:
+        raise NoGuard("the CHECK condition is not one expression")
+    expr = targets[0].val
+    if _sql(stmt) != f"SELECT {_sql(expr)}":  # `x > 0 FROM t`: more than an expression
+        raise NoGuard("the CHECK condition is not one expression")
+    return Check(
+        f"{table} has rows the new CHECK ({_sql(expr)}) rejects",
+        _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE NOT ({_sql(expr)}) LIMIT 1"),
+    )

@@ -1,0 +1,170 @@
+"""The guard's SQL: which statements get an exact check, and the query each one gets."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+from ddlguard.fix.guards import Check, guard_for, why_not
+
+
+def checks(sql: str | list[str], ops: str = "", dialect: str = "postgresql") -> list[Check]:
+    statements = [sql] if isinstance(sql, str) else sql
+    guard = guard_for(ast.parse(ops).body, statements, dialect)
+    assert guard is not None, why_not(statements, dialect)
+    return list(guard.checks)
+
+
+def only_sql(sql: str, dialect: str = "postgresql") -> str:
+    [check] = checks(sql, dialect=dialect)
+    return check.sql
+
+
+def test_update_looks_for_rows_still_differing_from_the_set_values() -> None:
+    assert only_sql("UPDATE users SET credits = 0 WHERE credits IS NULL") == (
+        "SELECT 1 FROM users WHERE credits IS NULL AND users.credits IS DISTINCT FROM 0 LIMIT 1"
+    )
+
+
+def test_update_with_alias_from_and_several_columns() -> None:
+    sql = only_sql(
+        'UPDATE "Users" u SET full_name = first || last, org = o.name FROM orgs o '
+        "WHERE o.id = u.org_id"
+    )
+    assert sql == (
+        'SELECT 1 FROM "Users" AS u, orgs AS o WHERE o.id = u.org_id AND '
+        "(u.full_name IS DISTINCT FROM first || last OR u.org IS DISTINCT FROM o.name) LIMIT 1"
+    )
+
+
+def test_update_without_where() -> None:
+    assert only_sql("UPDATE users SET active = true") == (
+        "SELECT 1 FROM users WHERE users.active IS DISTINCT FROM TRUE LIMIT 1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sql", "reason"),
+    [
+        ("UPDATE products SET price = price * 100", "columns it sets itself"),
+        ("UPDATE products p SET price = p.price * 100", "columns it sets itself"),
+        ("UPDATE users SET token = gen_random_uuid()", "gen_random_uuid()"),
+        ("UPDATE users SET seen = now() WHERE seen IS NULL", "now()"),
+        ("UPDATE users SET seen = CURRENT_TIMESTAMP", "changes between runs"),
+        ("UPDATE users SET m = (SELECT max(n) FROM users) + 1", "subquery"),
+        ("UPDATE users SET (a, b) = (1, 2)", "row of columns"),
+        ("UPDATE users SET tags[1] = 'x'", "array elements"),
+        ("WITH x AS (SELECT 1) UPDATE users SET a = 1", "WITH"),
+        ("UPDATE users SET a = 1 RETURNING id", "returns rows"),
+        ("DELETE FROM users WHERE id = (SELECT max(id) FROM users)", "subquery"),
+        ("DELETE FROM logs WHERE created < now() - interval '1 year'", "now()"),
+        ("INSERT INTO t (a) SELECT a FROM s", "INSERT … VALUES"),
+        ("INSERT INTO t VALUES (1)", "named columns"),
+        ("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO UPDATE SET a = 2", "DO UPDATE"),
+        ("INSERT INTO t (id) VALUES (nextval('s'))", "no value that stays"),
+        ("TRUNCATE users", "no guard is known"),
+        ("UPDATE users SET", "cannot parse"),
+    ],
+)
+def test_no_exact_guard(sql: str, reason: str) -> None:
+    assert guard_for([], [sql], "postgresql") is None
+    assert reason in (why_not([sql], "postgresql") or "")
+
+
+def test_delete_keeps_its_condition_and_self_join() -> None:
+    assert only_sql(
+        "DELETE FROM users a USING users b WHERE a.id > b.id AND a.email = b.email"
+    ) == ("SELECT 1 FROM users AS a, users AS b WHERE a.id > b.id AND a.email = b.email LIMIT 1")
+    assert only_sql("DELETE FROM sessions") == "SELECT 1 FROM sessions LIMIT 1"
+
+
+def test_delete_with_subquery_on_another_table() -> None:
+    assert (
+        only_sql("DELETE FROM orders WHERE user_id NOT IN (SELECT id FROM users)")
+        == "SELECT 1 FROM orders WHERE NOT user_id IN (SELECT id FROM users) LIMIT 1"
+    )
+
+
+def test_insert_looks_for_each_row_and_skips_volatile_values() -> None:
+    assert only_sql(
+        "INSERT INTO statuses (id, name, created) VALUES (1, 'new', now()), (2, NULL, now())"
+    ) == (
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM statuses WHERE id = 1 AND name = 'new') OR "
+        "NOT EXISTS (SELECT 1 FROM statuses WHERE id = 2 AND name IS NULL)"
+    )
+
+
+def test_insert_on_conflict_do_nothing_is_checked_like_a_plain_insert() -> None:
+    assert only_sql("INSERT INTO s (id) VALUES (1) ON CONFLICT DO NOTHING") == (
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM s WHERE id = 1)"
+    )
+
+
+def test_later_statement_that_disturbs_an_earlier_check_refuses() -> None:
+    pair = ["UPDATE t SET a = 1 WHERE b = 0", "UPDATE t SET a = 2 WHERE b = 0"]
+    assert guard_for([], pair, "postgresql") is None
+    assert "later statement" in (why_not(pair, "postgresql") or "")
+    # a DELETE after an UPDATE only removes rows: the UPDATE's check cannot fire again
+    fine = ["UPDATE t SET a = 1 WHERE a IS NULL", "DELETE FROM t WHERE b < 0"]
+    assert len(checks(fine)) == 2
+    # an UPDATE of other columns of the same table does not disturb it either
+    assert len(checks(["UPDATE t SET a = 1", "UPDATE t SET b = 2"])) == 2
+    # unless it changes a column the earlier one's condition reads
+    shifted = ["UPDATE t SET a = 1 WHERE b = 0", "UPDATE t SET b = 0 WHERE b = 5"]
+    assert guard_for([], shifted, "postgresql") is None
+
+
+DDL = """
+op.alter_column("users", "credits", nullable=False, existing_type=sa.Integer())
+op.create_unique_constraint("uq_email", "users", ["email"])
+op.create_foreign_key("fk", "orders", "users", ["user_id"], ["id"])
+op.create_check_constraint("ck_mode", "forms", "mode IN (1, 2, 3)")
+op.create_primary_key("pk", "pairs", ["a", "b"])
+op.create_index("ix", "t2", ["a"], unique=True)
+op.create_index("ix2", "t3", ["a"])
+op.drop_column("users", "legacy")
+"""
+
+
+def test_ddl_preconditions_follow_the_statement_checks() -> None:
+    got = checks("UPDATE users SET credits = 0 WHERE credits IS NULL", DDL)
+    assert [c.sql for c in got[1:]] == [
+        "SELECT 1 FROM users WHERE credits IS NULL LIMIT 1",
+        "SELECT 1 FROM users WHERE email IS NOT NULL GROUP BY email HAVING count(*) > 1 LIMIT 1",
+        "SELECT 1 FROM orders AS src WHERE src.user_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM users AS ref WHERE ref.id = src.user_id) LIMIT 1",
+        "SELECT 1 FROM forms WHERE NOT mode IN (1, 2, 3) LIMIT 1",
+        "SELECT 1 FROM pairs WHERE a IS NULL OR b IS NULL UNION ALL "
+        "SELECT 1 FROM pairs GROUP BY a, b HAVING count(*) > 1 LIMIT 1",
+        "SELECT 1 FROM t2 WHERE a IS NOT NULL GROUP BY a HAVING count(*) > 1 LIMIT 1",
+    ]
+    assert "credits still holds NULLs" in got[1].why
+
+
+def test_a_table_an_earlier_deferred_statement_reshapes_gets_no_ddl_check() -> None:
+    ops = (
+        'op.add_column("users", sa.Column("credits", sa.Integer()))\n'
+        'op.alter_column("users", "credits", nullable=False)\n'
+    )
+    got = checks("UPDATE accounts SET x = 1", ops)
+    assert len(got) == 1  # the column does not exist yet when the guard runs
+
+
+def test_check_condition_must_be_one_expression() -> None:
+    ops = 'op.create_check_constraint("ck", "t", "a > 0 FROM pg_class")\n'
+    assert len(checks("UPDATE t SET a = 1 WHERE a <= 0", ops)) == 1
+
+
+def test_identifiers_are_quoted_as_postgresql_needs() -> None:
+    ops = 'op.alter_column("User Accounts", "Credits", nullable=False, schema="app")\n'
+    got = checks("UPDATE accounts SET x = 1", ops)
+    assert got[1].sql == 'SELECT 1 FROM app."User Accounts" WHERE "Credits" IS NULL LIMIT 1'
+
+
+def test_no_statements_no_guard() -> None:
+    assert guard_for([], [], "postgresql") is None
+
+
+def test_other_dialects_get_no_guard_yet() -> None:
+    assert guard_for([], ["UPDATE t SET a = 1"], "mysql") is None
+    assert "only derived for PostgreSQL" in (why_not(["UPDATE t SET a = 1"], "mysql") or "")
