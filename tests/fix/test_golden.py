@@ -23,7 +23,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
             op.add_column("users", sa.Column("name", sa.String()))
             # names for old rows
             op.execute("UPDATE users SET name = 'o''brien' WHERE name IS NULL")  # ticket 12
-            op.alter_column("users", "name", nullable=False)
+            op.create_index("ix_orders_total", "orders", ["total"])
 
 
         def downgrade():
@@ -35,7 +35,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
             op.add_column("users", sa.Column("name", sa.String()))
             # names for old rows
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.alter_column("users", "name", nullable=False)
+            op.create_index("ix_orders_total", "orders", ["total"])
 
 
         def downgrade():
@@ -46,7 +46,6 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
     assert [f.path.name for f in result.new_files] == [UP]
     assert body(script(result, UP)) == (
         "BEGIN;\n\n-- names for old rows\n-- ticket 12\n"
-        '-- in the migration this ran before: op.alter_column("users", "name", nullable=False)\n'
         "UPDATE users SET name = 'o''brien' WHERE name IS NULL;\n\nCOMMIT;\n"
     )
 

@@ -100,6 +100,9 @@ class RevisionContext:
     file_template: str | None = None
     existing_revisions: frozenset[str] = frozenset()
     why_old: str | None = None  # for an old file: what makes it old, said to the user
+    # the revision's depth in the graph (longest chain of parents): scripts are numbered with
+    # it so that `ls` lists the scripts of one run in the order they must run
+    order: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
