@@ -34,6 +34,14 @@ _RUN_LINE = re.compile(
 # zero-width), surrogates, private use and unassigned code points
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 
+# `noqa`, `noqa: DG003, E501`, `type: ignore[x]`, `fmt: skip`, `pragma: no cover`, `pylint: …`
+_DIRECTIVE = re.compile(
+    r"\b(?:noqa(?:\s*:\s*[A-Za-z]+[0-9]+(?:\s*,\s*[A-Za-z]+[0-9]+)*)?"
+    r"|type\s*:\s*ignore(?:\[[^\]\n]{0,200}\])?|fmt\s*:\s*(?:skip|off|on)"
+    r"|pragma\s*:\s*no\s+(?:cover|branch)|pylint\s*:\s*[\w-]+=[\w,-]+)",
+    re.IGNORECASE,
+)
+
 Phase = Literal["upgrade", "downgrade"]
 When = Literal["after", "before"]
 
@@ -149,25 +157,25 @@ class ScriptBlock:
 
 
 def terminate(statement: str) -> str:
-    """The statement ending in exactly one `;` (a trailing comment line would swallow it)."""
+    """The statement ending in exactly one `;`.
+
+    Statements reach the script trimmed by the dialect's lexer, so none ends in a comment; a
+    last line holding `--` or `#` anywhere still gets its `;` on a line of its own, so that no
+    reading of it (MySQL's `#`, a comment we did not expect) can swallow the terminator.
+    """
     text = statement.rstrip()
     while text.endswith(";"):
         text = text[:-1].rstrip()
     last_line = text.rsplit("\n", 1)[-1]
-    if "--" in last_line and not _dash_inside_quotes(last_line):
+    if "--" in last_line or "#" in last_line:
         return text + "\n;"
     return text + ";"
 
 
-def _dash_inside_quotes(line: str) -> bool:
-    """True when every `--` on the line sits inside a '...' literal (so it is no comment)."""
-    inside = False
-    for i, ch in enumerate(line):
-        if ch == "'":
-            inside = not inside
-        elif not inside and line.startswith("--", i):
-            return False
-    return True
+def without_directives(comment: str) -> str:
+    """A copied Python comment without tool directives (`noqa: DG003`, `type: ignore`, `fmt:
+    skip`, `pragma: no cover`): they mean nothing in SQL and must not look like they apply."""
+    return _DIRECTIVE.sub("", comment).strip(" \t;,#")
 
 
 def render_script(
@@ -205,7 +213,8 @@ def render_script(
     if transaction:
         lines += ["BEGIN;", ""]
     for block in blocks:
-        lines += [f"-- {comment_text(c)}".rstrip() for c in block.comments]
+        kept = (without_directives(c) for c in block.comments)
+        lines += [f"-- {comment_text(c)}".rstrip() for c in kept if c]
         for statement in block.statements:
             lines += [terminate(statement), ""]
     if transaction:
