@@ -230,3 +230,29 @@ def test_execution_path_follows_the_call(call: str, via: Via) -> None:
     )  # fmt: skip
     function, _ = index.enclosing(node)
     assert execution_path(node, index.scope(function)) == via
+
+
+def test_statements_chosen_to_move_along_are_cut_too() -> None:
+    literal = '''"""
+        CREATE TEMPORARY TABLE m AS SELECT id FROM users;
+        CREATE INDEX ON m (id);
+        ALTER TABLE users ADD COLUMN flag bool;
+        UPDATE users SET flag = true FROM m WHERE m.id = users.id;
+        DROP TABLE m;
+    """'''
+    value = ast.literal_eval(literal)
+    first = split_sql(value, "postgresql")
+    assert [s.verb for s in first.statements] == [
+        "CREATE TABLE AS", "CREATE INDEX", "ALTER TABLE", "UPDATE", "DROP TABLE",
+    ]  # fmt: skip
+    result = split_sql(value, "postgresql", literal=literal, move={0, 1, 3, 4})
+    assert result.moved[1] == "CREATE INDEX ON m (id)"
+    assert result.kept == ("ALTER TABLE users ADD COLUMN flag bool",)
+    assert (
+        result.kept_literal
+        == '''"""
+        ALTER TABLE users ADD COLUMN flag bool;
+    """'''
+    )
+    with pytest.raises(ValueError):
+        split_sql(value, "postgresql", move={0, 1})  # the UPDATE cannot stay

@@ -19,7 +19,7 @@ import io
 import re
 import tokenize
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,12 +39,23 @@ _HORIZONTAL = " \t"
 
 
 @dataclass(frozen=True, slots=True)
+class Sent:
+    """One statement of the string as the database receives it."""
+
+    kind: StatementKind
+    verb: str
+    text: str  # bounded by the lexer: no comment or blank around it, no `;`
+    span: Span  # where it sits in the text the database receives
+
+
+@dataclass(frozen=True, slots=True)
 class SqlSplit:
     moved: tuple[str, ...]  # DML statement texts as the database receives them, in order
     kept: tuple[str, ...]  # DDL statement texts that stay in the migration, in order
     # the original literal's source with the moved statements cut out, when `literal` was
     # given and something is kept; None otherwise
     kept_literal: str | None = None
+    statements: tuple[Sent, ...] = ()  # every statement of the string, in order
 
 
 def execution_path(call: ast.Call, scope: Scope) -> Via:
@@ -123,13 +134,15 @@ def split_sql(
     *,
     via: Via = "text",
     literal: str | None = None,
+    move: Collection[int] | None = None,
 ) -> SqlSplit:
     """Split for the move. Raises NotMovable when a statement cannot be placed exactly.
 
     `via` is `execution_path(call, scope)`; `literal` the source of the one string literal the
-    SQL came from, when the planner will rewrite it (then `kept_literal` is filled). Only DML
-    and DDL are placed: a read, a transaction/session control statement or an unreadable
-    statement mixed with data changes could change meaning on either side.
+    SQL came from, when the planner will rewrite it (then `kept_literal` is filled); `move` the
+    indices in `statements` of what moves (default: the data statements; data never stays).
+    Only DML and DDL are placed: a read, a transaction/session control statement or an
+    unreadable statement mixed with data changes could change meaning on either side.
     """
     if HOLE in sql:
         raise NotMovable("part of the SQL is computed at run time")
@@ -138,32 +151,34 @@ def split_sql(
         spans = statement_spans(sent, dialect)
     except LexError as exc:
         raise NotMovable(f"the SQL does not parse for {dialect} ({exc})") from None
-    kinds = [_classify(sent[s.start : s.end], dialect) for s in spans]
-    others = sorted(
-        {verb for kind, verb in kinds if kind not in (StatementKind.DML, StatementKind.DDL)}
+    statements = tuple(
+        Sent(*_classify(sent[s.start : s.end], dialect), sent[s.start : s.end], s) for s in spans
     )
-    moved_spans = [
-        s for s, (kind, _) in zip(spans, kinds, strict=True) if kind is StatementKind.DML
-    ]
-    if not moved_spans:
+    others = sorted(
+        {s.verb for s in statements if s.kind not in (StatementKind.DML, StatementKind.DDL)}
+    )
+    data = {i for i, s in enumerate(statements) if s.kind is StatementKind.DML}
+    if not data:
         raise NotMovable("the SQL holds no data-changing statement")
     if others:
         raise NotMovable(
             f"the SQL mixes data changes with {', '.join(others)}, which ddlguard cannot place"
         )
-    moved = tuple(sent[s.start : s.end] for s in moved_spans)
+    chosen = data if move is None else set(move)
+    if not data <= chosen or not chosen <= set(range(len(statements))):
+        raise ValueError("`move` must hold every data statement and only statement indices")
+    moved = tuple(s.text for i, s in enumerate(statements) if i in chosen)
     for statement in moved:
         hazard = statement_hazard(statement, dialect)
         if hazard is not None:
             raise NotMovable(hazard)
-    kept_spans = [s for s, (kind, _) in zip(spans, kinds, strict=True) if kind is StatementKind.DDL]
-    kept = tuple(sent[s.start : s.end] for s in kept_spans)
+    kept = tuple(s.text for i, s in enumerate(statements) if i not in chosen)
     kept_literal = None
     if kept and literal is not None:
-        cuts = [_value_cut(sent, s, origin) for s in moved_spans]
+        cuts = [_value_cut(sent, s.span, origin) for i, s in enumerate(statements) if i in chosen]
         kept_literal = cut_literal(literal, sql, cuts)
         _check_kept(ast.literal_eval(kept_literal), kept, via, dialect)
-    return SqlSplit(moved, kept, kept_literal)
+    return SqlSplit(moved, kept, kept_literal, statements)
 
 
 def _classify(statement: str, dialect: str) -> tuple[StatementKind, str]:
