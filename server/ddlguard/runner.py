@@ -42,6 +42,8 @@ class CheckRun:
     config_problems: list[ConfigProblem] = field(default_factory=list)
     # real paths learnt by discovery, shared by the run's later steps (graph, report)
     resolver: Resolver = field(default_factory=Resolver)
+    # data scripts a fix wrote that still have to be run (the report must not say "passed")
+    pending: list[str] = field(default_factory=list)
 
 
 class SettingsCache:
