@@ -40,6 +40,7 @@ class _Tally:
     notes: list[str] = field(default_factory=list)
     deploy: list[str] = field(default_factory=list)  # deploy order lines, per migration
     pending: list[str] = field(default_factory=list)  # scripts written that must still run
+    edited: dict[Path, str] = field(default_factory=dict)  # other files a plan changed
 
 
 def run_fixes(
@@ -215,6 +216,17 @@ def _fix_file(
     path = result.path
     shown = _display(path, cwd)
     text = cf.source
+    edited_before = tally.edited.get(path.resolve())
+    if edited_before is not None:  # an earlier plan of this run edited it (guard, parent)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return cf
+        result.findings = analyze_source(
+            text, path, cf.settings, dialect=cf.project.dialect(cf.settings.dialect),
+            in_version_dir=True,
+        ).findings  # fmt: skip
+        cf = replace(cf, source=text)
     new_text = text
     count = 0
     if any(_is(f, Applicability.SAFE) and f.code == "DG201" for f in result.findings):
@@ -288,7 +300,8 @@ def _fix_file(
         names = ", ".join(_display(p, cwd) for p in written)
         tally.notes.append(f"{shown}: moved {len(plan.moved)} data operation(s) to {names}")
         for edit in others:
-            tally.notes.append(f"{_display(edit.path, cwd)}: re-parented onto the new revision")
+            tally.edited[edit.path.resolve()] = edit.new_source
+            tally.notes.append(f"{_display(edit.path, cwd)}: edited to follow the new order")
         tally.deploy.extend(plan.deploy_order)
         tally.pending.extend(f.relative for f in new_files if f.path.suffix == ".sql")
     if count > len(plan.moved if plan else ()):
