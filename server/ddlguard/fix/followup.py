@@ -10,6 +10,7 @@ Pure: text in, text out; nothing is read or written here.
 from __future__ import annotations
 
 import ast
+import configparser
 import datetime
 import hashlib
 import re
@@ -135,6 +136,17 @@ def file_name(template: str | None, revision: str, message: str, today: datetime
         if stem and not Path(stem).is_absolute() and ".." not in parts:
             return stem + ".py"
     return f"{revision}_{slug}.py"
+
+
+def file_template_of(ini_text: str, section: str = "alembic") -> str | None:
+    """`file_template` of alembic.ini's section, raw (`%%(rev)s…`), or None (Alembic's default)."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(ini_text)
+    except configparser.Error:
+        return None
+    value = parser.get(section, "file_template", fallback=None)
+    return value.strip() or None if value is not None else None
 
 
 def _message(message: str | None) -> str:
