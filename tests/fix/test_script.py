@@ -13,6 +13,8 @@ from ddlguard.fix.script import (
     comment_text,
     parse_run_line,
     render_script,
+    terminate,
+    without_directives,
 )
 
 TODAY = datetime.date(2026, 11, 25)
@@ -144,3 +146,28 @@ def test_hostile_path_and_comments_stay_inside_their_comment_line() -> None:
     )
     sql_lines = [line for line in text.splitlines() if line and not line.startswith("--")]
     assert sql_lines == ["BEGIN;", "UPDATE a SET b = 1;", "COMMIT;"]
+
+
+@pytest.mark.parametrize(
+    ("comment", "kept"),
+    [
+        ("noqa: DG003", ""),
+        ("NOQA:DG003,DG005 keep", "keep"),
+        ("ticket 12  # noqa: DG005", "ticket 12"),
+        ("type: ignore[arg-type]", ""),
+        ("fmt: skip", ""),
+        ("ticket 12; see #4", "ticket 12; see #4"),
+        ("knoqa is a word", "knoqa is a word"),
+    ],
+)
+def test_tool_directives_are_not_copied_into_the_sql(comment: str, kept: str) -> None:
+    assert without_directives(comment) == kept
+    text = render(RunLine("upgrade", "after", "abc"), comments=[comment])
+    body = text.split("BEGIN;\n\n", 1)[1]
+    assert ("-- " + kept in body) if kept else body.startswith("UPDATE")
+    assert "noqa" not in body.lower() or "knoqa" in body
+
+
+def test_a_statement_whose_last_line_has_a_comment_marker_ends_on_its_own_line() -> None:
+    assert terminate("UPDATE t SET a = '--'") == "UPDATE t SET a = '--'\n;"
+    assert terminate("UPDATE t SET a = 1;;") == "UPDATE t SET a = 1;"

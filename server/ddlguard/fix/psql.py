@@ -13,6 +13,8 @@ from __future__ import annotations
 from ddlguard.sql.lexer import LexError, is_postgresql, pg_tokens, sqlglot_tokens
 
 _VARIABLE_START = ("'", '"', "{")
+# line breaks an editor shows and SQL does not: in a comment they would hide code from review
+_HIDDEN_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def statement_hazard(statement: str, dialect: str) -> str | None:
@@ -30,6 +32,12 @@ def statement_hazard(statement: str, dialect: str) -> str | None:
             backslash, colon = "BACKSLASH", "COLON"
     except LexError as exc:
         return f"the SQL does not lex ({exc})"
+    for start, end, name in pieces:
+        if name in ("SQL_COMMENT", "C_COMMENT") and _HIDDEN_BREAKS & set(statement[start:end]):
+            return (
+                "a comment in the SQL holds a line break editors show and SQL does not, so the "
+                "script would read differently from what it runs"
+            )
     for i, (start, end, name) in enumerate(pieces):
         if name == backslash or (
             name not in ("SCONST", "STRING", "IDENT", "IDENTIFIER", "C_COMMENT", "SQL_COMMENT")

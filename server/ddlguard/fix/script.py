@@ -175,7 +175,8 @@ def terminate(statement: str) -> str:
 def without_directives(comment: str) -> str:
     """A copied Python comment without tool directives (`noqa: DG003`, `type: ignore`, `fmt:
     skip`, `pragma: no cover`): they mean nothing in SQL and must not look like they apply."""
-    return _DIRECTIVE.sub("", comment).strip(" \t;,#")
+    stripped = _DIRECTIVE.sub("", comment)
+    return comment if stripped == comment else stripped.strip(" \t;,#")
 
 
 def render_script(
