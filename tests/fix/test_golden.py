@@ -101,7 +101,7 @@ def test_multi_statement_string_keeps_its_ddl_in_the_migration(tmp_path: Path) -
 
         def upgrade():
             # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.execute("ALTER TABLE users ADD COLUMN age int")
+            op.execute("ALTER TABLE users ADD COLUMN age int;")
     """)
     result = plan(tmp_path, before)
     assert result.new_source == after
@@ -371,7 +371,9 @@ def test_ddl_kept_in_text_and_triple_quotes(tmp_path: Path) -> None:
 
         def upgrade():
             # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.execute(sa.text("""CREATE INDEX ix_a ON a (b)"""))
+            op.execute(sa.text("""
+                CREATE INDEX ix_a ON a (b);
+            """))
     ''')
     result = plan(tmp_path, before)
     assert result.new_source == after

@@ -57,8 +57,8 @@ from ddlguard.fix.outcomes import Placed, UpgradeDecision, When, decide_upgrade,
 from ddlguard.fix.render import render_bulk_insert, render_core
 from ddlguard.fix.scope import NotFound, TreeIndex
 from ddlguard.fix.script import RunLine, ScriptBlock, render_script
-from ddlguard.fix.sqltext import split_sql
-from ddlguard.fix.temporary import with_temporary
+from ddlguard.fix.sqltext import execution_path, split_sql
+from ddlguard.fix.temporary import temporary_order
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import Project
 from ddlguard.settings import Settings
@@ -90,6 +90,7 @@ class _Candidate:
     footprint: Footprint | None = None
     carried: tuple[int, ...] = ()  # lines of statements on its temporary objects, moved along
     kept_after: tuple[str, ...] | None = None  # kept DDL of its string that ran after its data
+    kept_literal: str | None = None  # the original literal with the moved statements cut out
 
 
 def plan_moves(
@@ -193,7 +194,7 @@ def plan_moves(
         assert script is not None
         rel = _relative(script, rel_root)
         if c.kept:
-            literal = python_literal(";\n".join(c.kept), c.quote)
+            literal = c.kept_literal or python_literal(";\n".join(c.kept), c.quote)
             edits.rewrite[c.line] = (literal, f"Data statements moved to {rel} (ddlguard).")
         else:
             edits.remove[c.line] = f"Data change moved to {rel} (ddlguard)."
@@ -748,20 +749,23 @@ def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
         sql = finding.data.get("sql")
         if not isinstance(sql, str):
             raise NotMovable("the SQL text cannot be read statically")
-        split = split_sql(sql, dialect)
+        via = execution_path(call, scope)
+        literal = _literal_sql_arg(call)
+        literal_source = ast.get_source_segment(text, literal) if literal is not None else None
+        first = split_sql(sql, dialect, via=via)  # refuses what cannot be exact
+        ordered = temporary_order(first.statements, dialect)
+        split = split_sql(sql, dialect, via=via, literal=literal_source, move=ordered.move)
         statements = split.moved
-        ordered = with_temporary(sql, dialect)
-        if _literal_sql_arg(call) is None:  # built in Python: show the reviewer where from
+        if literal is None:  # built in Python: show the reviewer where from
             python = ast.get_source_segment(text, stmt, padded=True)
         if split.kept:
-            literal = _literal_sql_arg(call)
-            if literal is None:
+            if literal is None or split.kept_literal is None:
                 raise NotMovable(
                     "the SQL mixes schema and data changes and is not one string literal"
                 )
-            quote = _quote_of(ast.get_source_segment(text, literal) or '""')
-            kept = ordered.kept or None
-            found = _Candidate(finding, phase, stmt.lineno, stmt, ordered.moved, kept, quote)
+            quote = _quote_of(literal_source or '""')
+            found = _Candidate(finding, phase, stmt.lineno, stmt, statements, split.kept, quote)
+            found.kept_literal = split.kept_literal
             found.kept_after = ordered.kept_after
             found.siblings = _block_of(ancestors)
             found.function, found.ancestors = function, ancestors

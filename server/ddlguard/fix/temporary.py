@@ -7,36 +7,33 @@ script with the statements that use it, in their order. Only the other DDL stays
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ddlguard.fix.dependencies import sql_footprint
-from ddlguard.sql import StatementKind, classify_sql
+from ddlguard.fix.sqltext import Sent
+from ddlguard.sql import StatementKind
 
 
 @dataclass(frozen=True, slots=True)
-class TemporarySplit:
-    moved: tuple[str, ...]  # data statements and statements on their temporary tables, in order
-    kept: tuple[str, ...]  # the DDL that stays in the migration, in order
-    kept_after: tuple[str, ...]  # of those, the ones that ran after the first data statement
+class TemporaryOrder:
+    move: frozenset[int]  # indices of the statements that move: data, and DDL on its temp tables
+    kept_after: tuple[str, ...]  # DDL that stays although it ran after the first data statement
 
 
-def with_temporary(sql: str, dialect: str) -> TemporarySplit:
-    """Reclassify a mixed string (already accepted by `split_sql`) keeping the original order."""
-    statements = [
-        s for s in classify_sql(sql, dialect) if s.kind in (StatementKind.DML, StatementKind.DDL)
-    ]
+def temporary_order(statements: Sequence[Sent], dialect: str) -> TemporaryOrder:
+    """Which statements of one string move, from what each touches (the real parsers)."""
     prints = [sql_footprint([s.text], dialect) for s in statements]
-    temporary = frozenset().union(*(p.temporary for p in prints)) if prints else frozenset()
-    moved: list[str] = []
-    kept: list[str] = []
+    temporary: frozenset[str] = frozenset().union(*(p.temporary for p in prints))
+    move: set[int] = set()
     kept_after: list[str] = []
-    for statement, footprint in zip(statements, prints, strict=True):
+    for i, (statement, footprint) in enumerate(zip(statements, prints, strict=True)):
         touches = footprint.tables | footprint.temporary
         on_temporary = footprint.known and bool(touches) and touches <= temporary
-        if statement.kind is StatementKind.DML or on_temporary:
-            moved.append(statement.text)
-        else:
-            kept.append(statement.text)
-            if moved:
-                kept_after.append(statement.text)
-    return TemporarySplit(tuple(moved), tuple(kept), tuple(kept_after))
+        if statement.kind is StatementKind.DML or (
+            statement.kind is StatementKind.DDL and on_temporary
+        ):
+            move.add(i)
+        elif move:
+            kept_after.append(statement.text)
+    return TemporaryOrder(frozenset(move), tuple(kept_after))
