@@ -1,0 +1,135 @@
+"""The split as the editor offers it: one code action, one WorkspaceEdit (the script, the
+follow-up revision, the migration's edit, the children re-parented), one undo; a refused
+statement offers no move."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from ddlguard.engine import analyze_source
+from ddlguard.settings import Settings
+from lsprotocol import types
+
+from .conftest import Project
+from .harness import Session, apply_workspace_edit, start_session, stop_session
+
+BACKFILL = (
+    '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
+    '    op.execute("UPDATE users SET credits = 0 WHERE credits IS NULL")\n'
+    '    op.alter_column("users", "credits", nullable=False)'
+)
+PRICES = (
+    '    op.execute("UPDATE products SET price = price * 100")\n'
+    '    op.alter_column("products", "price", type_=sa.Integer(), postgresql_using="round(price)")'
+)
+CREATE = '    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))'
+
+
+def _findings(path: Path) -> list[str]:
+    text = path.read_bytes().decode("utf-8")
+    result = analyze_source(text, path, Settings(), in_version_dir=True)
+    assert result.error is None, result.error
+    return [f.code for f in result.findings]
+
+
+def _alembic_heads(project: Project) -> list[str]:
+    folder = project.backend / "alembic"
+    (folder / "script.py.mako").write_text("")
+    return list(ScriptDirectory(str(folder)).get_heads())
+
+
+async def _split_action(s: Session, path: Path) -> tuple[str, types.CodeAction]:
+    u = s.open(path)
+    diags = await s.diagnostics(u, version=1)
+    update = next(d for d in diags if "UPDATE" in d.message)
+    actions = await s.code_actions(u, [update])
+    moves = [a for a in actions if a.title.startswith("Move UPDATE")]
+    assert len(moves) == 1, [a.title for a in actions]
+    return u, moves[0]
+
+
+async def test_split_is_one_action_and_one_workspace_edit(
+    session: Session, project: Project
+) -> None:
+    project.add("a1_create.py", "a1", None, body=CREATE, message="create users")
+    path = project.add("a2_credits.py", "a2", "a1", body=BACKFILL, message="add credits")
+    _, action = await _split_action(session, path)
+    assert action.title.startswith("Move UPDATE on users to scripts/sql/")
+    assert action.title.endswith(
+        "-add-credits.sql and defer alter_column(nullable=False) to a new revision"
+    )
+    assert action.is_preferred
+    resolved = await session.resolved(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    changes = resolved.edit.document_changes
+    creates = [c for c in changes if isinstance(c, types.CreateFile)]
+    assert sorted(Path(c.uri).suffix for c in creates) == [".py", ".sql"]
+    assert all(
+        c.options == types.CreateFileOptions(overwrite=False, ignore_if_exists=False)
+        for c in creates
+    )
+    apply_workspace_edit(resolved.edit)
+    revisions = sorted(p.name for p in project.versions.glob("*.py"))
+    assert len(revisions) == 3
+    [follow_up] = [p for p in project.versions.glob("*.py") if not p.name.startswith("a")]
+    text = follow_up.read_text()
+    assert 'down_revision = "a2"' in text and "_require_data_script()" in text
+    assert 'op.alter_column("users", "credits", nullable=False)' in text
+    original = path.read_text()
+    assert "alter_column" not in original and "UPDATE users" not in original
+    assert 'op.add_column("users"' in original
+    assert _findings(follow_up) == [] and _findings(path) == []
+    [script] = (project.backend / "scripts" / "sql").glob("*.sql")
+    assert "UPDATE users SET credits = 0 WHERE credits IS NULL;" in script.read_text()
+    revision = ast.literal_eval(text.split("\nrevision = ", 1)[1].split("\n", 1)[0])
+    assert f"-- ddlguard-run: upgrade after a2 before {revision}" in script.read_text()
+    assert _alembic_heads(project) == [revision]
+
+
+async def test_refused_statement_offers_no_move(session: Session, project: Project) -> None:
+    path = project.add("a1_prices.py", "a1", None, body=PRICES, message="prices in cents")
+    u = session.open(path)
+    diags = await session.diagnostics(u, version=1)
+    update = next(d for d in diags if "UPDATE" in d.message)
+    titles = [a.title for a in await session.code_actions(u, [update])]
+    assert not any(t.startswith("Move") for t in titles), titles
+    assert "Ignore DG001 on this line" in titles
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+async def test_split_reparents_the_children_of_a_new_migration(project: Project) -> None:
+    project.add("a1_create.py", "a1", None, body=CREATE, message="create users")
+    (project.root / ".git").rmdir()
+    _git(project.root, "init", "-q")
+    _git(project.root, "add", "-A")
+    _git(project.root, "commit", "-q", "-m", "base")
+    path = project.add("a2_credits.py", "a2", "a1", body=BACKFILL, message="add credits")
+    child = project.add(
+        "a3_orders.py", "a3", "a2", body='    op.create_table("orders")', message="orders"
+    )
+    s = await start_session(project.root, init_options={"openFilesOnly": True, "diffBase": "HEAD"})
+    try:
+        _, action = await _split_action(s, path)
+        assert "defer alter_column(nullable=False) to a new revision" in action.title
+        resolved = await s.resolved(action)
+        assert resolved.edit is not None
+        apply_workspace_edit(resolved.edit)
+    finally:
+        await stop_session(s)
+    [follow_up] = [p for p in project.versions.glob("*.py") if not p.name.startswith("a")]
+    revision = ast.literal_eval(
+        follow_up.read_text().split("\nrevision = ", 1)[1].split("\n", 1)[0]
+    )
+    assert f"down_revision = '{revision}'" in child.read_text()
+    assert _alembic_heads(project) == ["a3"]
+    chain = [r.revision for r in ScriptDirectory(str(project.backend / "alembic")).walk_revisions()]
+    assert chain == ["a3", revision, "a2", "a1"]
