@@ -101,12 +101,14 @@ def python_string(value: str, style: str) -> str:
     return repr(value)
 
 
-def migration(*, revision: str, message: str, sql: str, comment: str, style: str) -> str:
+def migration(
+    *, revision: str, message: str, sql: str, comment: str, style: str, phase: str = "upgrade"
+) -> str:
     doc = repr(f"{message}\n\nRevision ID: {revision}\n")
     return (
         f"{doc}\nfrom alembic import op\nimport sqlalchemy as sa\n\n"
         f"revision = {revision!r}\ndown_revision = None\n\n\n"
-        f"def upgrade():\n    # {comment}\n    op.execute({python_string(sql, style)})  # {comment}\n"
+        f"def {phase}():\n    # {comment}\n    op.execute({python_string(sql, style)})  # {comment}\n"
     )
 
 
@@ -174,12 +176,15 @@ def check_script(content: str, expected: list[str]) -> None:
     comment=hostile.map(lambda c: c.replace("\n", " ").replace("\r", " ").replace("\x00", "")),
     filename=hostile.map(lambda f: f.replace("/", "_").replace("\x00", "") or "x"),
     style=st.sampled_from(["triple", "repr"]),
+    phase=st.sampled_from(["upgrade", "downgrade"]),
 )
 def test_scripts_send_exactly_what_the_migration_sent(
-    sql: str, revision: str, message: str, comment: str, filename: str, style: str
+    sql: str, revision: str, message: str, comment: str, filename: str, style: str, phase: str
 ) -> None:
     path = ROOT / "alembic" / "versions" / f"{filename}.py"
-    source = migration(revision=revision, message=message, sql=sql, comment=comment, style=style)
+    source = migration(
+        revision=revision, message=message, sql=sql, comment=comment, style=style, phase=phase
+    )
     fixed = plan(source, path)
     sent = sent_by_sqlalchemy(sql)
     original = trees(sent)
@@ -190,6 +195,8 @@ def test_scripts_send_exactly_what_the_migration_sent(
     (script,) = [f for f in fixed.new_files if f.path.suffix == ".sql"]
     (moved,) = fixed.moved
     check_script(script.content, list(moved.statements))
+    run = parse_run_line(script.content)
+    assert run is not None and (run.phase, run.revision) == (phase, revision)
     data = [
         t
         for t in original
