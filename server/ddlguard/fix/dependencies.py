@@ -242,7 +242,8 @@ class _Reader:
         if (
             isinstance(func, ast.Name)
             and func.id in self.helpers
-            and not self.scope.is_assigned(func.id)
+            and func.id not in self.scope.local_names
+            and _defined_once(self.tree, func.id)
         ):
             if depth >= _MAX_HELPER_DEPTH:
                 yield Operation(top, rng, label, frozenset(), known=False)
@@ -379,6 +380,19 @@ class _Reader:
         if isinstance(arg, ast.Call) and _callee(arg) == "text" and len(arg.args) == 1:
             arg = arg.args[0]
         return self._string(arg)
+
+
+def _defined_once(tree: ast.Module, name: str) -> bool:
+    """A module-level function bound by exactly one statement (no reassignment to follow)."""
+    bindings = 0
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bindings += stmt.name == name
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            bindings += 2 * any((a.asname or a.name).split(".")[0] == name for a in stmt.names)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            bindings += 2 * any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt))
+    return bindings == 1
 
 
 def _harmless_ddl(text: str, verb: str) -> bool:

@@ -40,6 +40,7 @@ from ddlguard.fix.dependencies import (
 )
 from ddlguard.fix.edits import line_edits
 from ddlguard.fix.guards import Guard
+from ddlguard.fix.inverse import inverse_prefix
 from ddlguard.fix.model import (
     ChildMigration,
     Decision,
@@ -642,13 +643,20 @@ def _build_follow_up(
             revision=info.revision,
             message=message,
             deferred=tuple(layout.split.deferred),
-            inverse=(),
+            inverse=tuple(inverse_prefix(layout.split.deferred, _body(tree, "downgrade"))),
             script=script,
             guard=layout.split.guard,
             context=ctx,
             today=today,
         )
     )
+
+
+def _body(tree: ast.Module, name: str) -> list[ast.stmt]:
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+            return stmt.body
+    return []
 
 
 def _guard_revision(layout: _Layout, script: str, revision: str, dialect: str) -> FileEdit:
