@@ -5,6 +5,7 @@ statement offers no move."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import subprocess
 from pathlib import Path
 
@@ -97,6 +98,25 @@ async def test_refused_statement_offers_no_move(session: Session, project: Proje
     titles = [a.title for a in await session.code_actions(u, [update])]
     assert not any(t.startswith("Move") for t in titles), titles
     assert "Ignore DG001 on this line" in titles
+    related = await _related(session, u)
+    [info] = related
+    assert info.location.uri == u
+    assert info.location.range.start.line == update.range.start.line + 1  # the alter_column
+    assert info.message.startswith("not moved: ")
+
+
+async def _related(
+    s: Session, u: str, timeout: float = 10.0
+) -> list[types.DiagnosticRelatedInformation]:
+    """The related information of the refused UPDATE, once the planner's report is in."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        for params in reversed(s.published_for(u)):
+            for diag in params.diagnostics:
+                if "UPDATE" in diag.message and diag.related_information:
+                    return list(diag.related_information)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no related information was published")
 
 
 def _git(root: Path, *args: str) -> None:

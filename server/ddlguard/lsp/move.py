@@ -125,6 +125,41 @@ def revision_context_for(
     )
 
 
+def refusals(text: DocText, analysis: Analysis, path: Path) -> list[Decision]:
+    """The refused moves of this document whose reason is a dependent statement (for the
+    diagnostics' related information); one plan of every movable finding, off the event loop."""
+    from ddlguard.fix.model import Outcome
+
+    findings = [f for f in analysis.findings if movable(f)]
+    if not findings or analysis.context is None or not planner_available():
+        return []
+    try:
+        fix_plan = plan(text, analysis, path, findings)
+    except ConfigError:
+        return []
+    return [
+        d for d in fix_plan.decisions if d.outcome is Outcome.REFUSE and d.dependent is not None
+    ]
+
+
+def related_information(
+    decision: Decision, uri: str, text: DocText
+) -> types.DiagnosticRelatedInformation | None:
+    """Where the statement that keeps the data in the migration is, and why."""
+    if decision.dependent is None:
+        return None
+    target, where = uri, text
+    if decision.dependent_path is not None:
+        source = read_disk(decision.dependent_path)
+        if source is None:
+            return None
+        target, where = _uri(decision.dependent_path), DocText.of(source, text.encoding)
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=target, range=where.to_lsp_range(decision.dependent)),
+        message=f"not moved: {decision.reason}",
+    )
+
+
 def decision_for(fix_plan: FixPlan, finding: Finding) -> Decision | None:
     return next((d for d in fix_plan.decisions if d.finding == finding), None)
 
