@@ -22,7 +22,7 @@ from ddlguard.engine import analyze_source
 from ddlguard.fix import MOVABLE_CODES, FixPlan, plan_moves
 from ddlguard.fix.context import revision_context
 from ddlguard.fix.edits import split_keepends
-from ddlguard.fix.model import RevisionContext
+from ddlguard.fix.model import Outcome, RevisionContext
 from ddlguard.fix.planner import old_reason
 from ddlguard.hygiene import remove_checklist
 from ddlguard.model import Applicability, Finding, FixHint, MigrationInfo
@@ -264,6 +264,13 @@ def _fix_file(
                 tally.notes.append(
                     f"{shown}:{start.line}:{start.character + 1}: {s.finding.code} not moved: {s.reason}"
                 )
+            for d in plan.decisions:
+                if d.outcome is Outcome.SPLIT or d.follow_up is not None:
+                    start = d.finding.range.start
+                    tally.notes.append(
+                        f"{shown}:{start.line}:{start.character + 1}: {d.finding.code} "
+                        f"{d.outcome}: {d.reason}"
+                    )
     if new_text == text:
         return cf
     new_files = plan.new_files if plan is not None else ()
