@@ -15,7 +15,7 @@ from ddlguard.settings import Settings
 from lsprotocol import types
 
 from .conftest import Project
-from .harness import Session, apply_workspace_edit, start_session, stop_session
+from .harness import Session, apply_workspace_edit, capabilities, start_session, stop_session
 
 BACKFILL = (
     '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
@@ -153,3 +153,30 @@ async def test_split_reparents_the_children_of_a_new_migration(project: Project)
     assert _alembic_heads(project) == ["a3"]
     chain = [r.revision for r in ScriptDirectory(str(project.backend / "alembic")).walk_revisions()]
     assert chain == ["a3", revision, "a2", "a1"]
+
+
+async def test_split_without_create_support_writes_both_files_then_applies_the_edit(
+    project: Project,
+) -> None:
+    project.add("a1_create.py", "a1", None, body=CREATE, message="create users")
+    path = project.add("a2_credits.py", "a2", "a1", body=BACKFILL, message="add credits")
+    s = await start_session(
+        project.root, capabilities(create_files=False), init_options={"openFilesOnly": True}
+    )
+    try:
+        _, action = await _split_action(s, path)
+        resolved = await s.resolved(action)
+        assert resolved.edit is None and resolved.command is not None
+        applied = await s.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command=resolved.command.command, arguments=resolved.command.arguments
+            )
+        )
+        assert applied is True
+    finally:
+        await stop_session(s)
+    [follow_up] = [p for p in project.versions.glob("*.py") if not p.name.startswith("a")]
+    assert "_require_data_script()" in follow_up.read_text()
+    assert len(list((project.backend / "scripts" / "sql").glob("*.sql"))) == 1
+    assert "alter_column" not in path.read_text()
+    assert _findings(path) == [] and _findings(follow_up) == []
