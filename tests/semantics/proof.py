@@ -106,9 +106,15 @@ def _named_script(new: Deployment, message: str) -> str:
 
 
 def prove_one_go(
-    cluster: Cluster, pool: DatabasePool, case: Case, original: Path, fixed: FixedProject
+    cluster: Cluster,
+    pool: DatabasePool,
+    case: Case,
+    original: Path,
+    fixed: FixedProject,
+    *,
+    seeded: bool,
 ) -> None:
-    """(b) From the last seeded revision, `alembic upgrade head` at once.
+    """(b) From the last seeded revision (or from an empty database), `alembic upgrade head` at once.
 
     Either the end state is the original's (after the plain moves' scripts, in `ls` order), or it
     fails at a guard naming the script with the database where it began; then the way through
@@ -116,8 +122,8 @@ def prove_one_go(
     """
     old, new = _pair(cluster, pool, original, fixed)
     try:
-        seeded = [old.order.index(s.after) for s in case.seeds]
-        start = max(seeded) if seeded else -1
+        seed_points = [old.order.index(s.after) for s in case.seeds] if seeded else []
+        start = max(seed_points, default=-1)
         _climb(cluster, case, old, new, fixed, start)
         old.upgrade("head")
         for _attempt in range(len(new.scripts) + 1):
