@@ -180,3 +180,18 @@ async def test_split_without_create_support_writes_both_files_then_applies_the_e
     assert len(list((project.backend / "scripts" / "sql").glob("*.sql"))) == 1
     assert "alter_column" not in path.read_text()
     assert _findings(path) == [] and _findings(follow_up) == []
+
+
+async def test_a_dangling_symlink_takes_a_script_name(session: Session, project: Project) -> None:
+    path = project.add("a1_m.py", "a1", None, body='    op.execute("UPDATE users SET a = 1")')
+    u = session.open(path)
+    diags = await session.diagnostics(u, version=1)
+    action = next(a for a in await session.code_actions(u, diags) if a.is_preferred)
+    name = action.title.rsplit(" ", 1)[-1]
+    dangling = project.backend / name
+    dangling.parent.mkdir(parents=True)
+    dangling.symlink_to(project.root / "nowhere.sql")
+    resolved = await session.resolved(action)
+    assert resolved.edit is not None and resolved.edit.document_changes
+    [create] = [c for c in resolved.edit.document_changes if isinstance(c, types.CreateFile)]
+    assert not create.uri.endswith(name) and create.uri.endswith("-2.sql")

@@ -18,6 +18,7 @@ import ast
 import datetime
 import importlib.util
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,9 +69,14 @@ def plan(
         project=analysis.context.project,
         settings=analysis.context.settings,
         today=datetime.date.today(),
-        exists=Path.exists,
+        exists=name_taken,
         context=revision_context_for(analysis, path, read or read_disk),
     )
+
+
+def name_taken(path: Path) -> bool:
+    """A name is taken by anything there, a dangling symlink included (its CreateFile would fail)."""
+    return os.path.lexists(path)
 
 
 def read_disk(path: Path) -> str | None:
@@ -221,7 +227,7 @@ def script_name(analysis: Analysis, path: Path, phase: object) -> str | None:
     slug = migration_slug(info.message if info else None, path)
     down = phase == "downgrade"
     up_path, down_path = script_names(
-        folder, datetime.date.today(), slug, upgrade=not down, downgrade=down, exists=Path.exists
+        folder, datetime.date.today(), slug, upgrade=not down, downgrade=down, exists=name_taken
     )
     chosen = down_path if down else up_path
     if chosen is None:
