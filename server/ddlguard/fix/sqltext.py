@@ -209,7 +209,8 @@ def _value_cut(sent: str, span: Span, origin: Sequence[int]) -> tuple[int, int]:
         start, stop = line_start, stop_at
     else:  # the statement and the blanks after it: `A;  B;  C;` → `A;  C;`
         stop = stop_at
-    return origin[start], origin[stop - 1] + 1 if stop > start else origin[start]
+    end = origin[stop - 1] + 1 if stop > start else origin[start]
+    return origin[start], end
 
 
 def _check_kept(value: str, kept: tuple[str, ...], via: Via, dialect: str) -> None:
