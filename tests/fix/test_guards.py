@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sqlite3
 
 import pytest
 from ddlguard.fix.guards import Check, guard_for, why_not
@@ -165,6 +166,100 @@ def test_no_statements_no_guard() -> None:
     assert guard_for([], [], "postgresql") is None
 
 
-def test_other_dialects_get_no_guard_yet() -> None:
-    assert guard_for([], ["UPDATE t SET a = 1"], "mysql") is None
-    assert "only derived for PostgreSQL" in (why_not(["UPDATE t SET a = 1"], "mysql") or "")
+def test_the_generic_dialect_gets_no_guard() -> None:
+    assert guard_for([], ["UPDATE t SET a = 1"], "generic") is None
+    assert "generic dialect" in (why_not(["UPDATE t SET a = 1"], "generic") or "")
+
+
+BACKFILL = "UPDATE users SET credits = 0 WHERE credits IS NULL"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "update", "not_null"),
+    [
+        (
+            "mysql",
+            "SELECT 1 FROM users WHERE (credits IS NULL) AND (NOT (users.credits <=> (0))) LIMIT 1",
+            "SELECT 1 FROM users WHERE credits IS NULL LIMIT 1",
+        ),
+        (
+            "sqlite",
+            "SELECT 1 FROM users WHERE (credits IS NULL) AND (users.credits IS NOT (0)) LIMIT 1",
+            "SELECT 1 FROM users WHERE credits IS NULL LIMIT 1",
+        ),
+        (
+            "mssql",
+            "SELECT TOP 1 1 FROM users WHERE (credits IS NULL) AND ((users.credits <> (0) OR "
+            "(users.credits IS NULL AND NOT (0) IS NULL) OR (NOT users.credits IS NULL AND (0) IS "
+            "NULL)))",
+            "SELECT TOP 1 1 FROM users WHERE credits IS NULL",
+        ),
+        (
+            "oracle",
+            "SELECT 1 FROM users WHERE (credits IS NULL) AND ((users.credits <> (0) OR "
+            "(users.credits IS NULL AND NOT (0) IS NULL) OR (NOT users.credits IS NULL AND (0) IS "
+            "NULL))) FETCH FIRST 1 ROWS ONLY",
+            "SELECT 1 FROM users WHERE credits IS NULL FETCH FIRST 1 ROWS ONLY",
+        ),
+    ],
+)
+def test_other_dialects_through_sqlglot(dialect: str, update: str, not_null: str) -> None:
+    got = checks(BACKFILL, 'op.alter_column("users", "credits", nullable=False)', dialect)
+    assert [c.sql for c in got] == [update, not_null]
+    assert guard_for([], ["UPDATE p SET price = price * 100"], dialect) is None
+
+
+def test_insert_rows_in_mysql_and_oracle_select_from_one_row() -> None:
+    sql = "INSERT INTO s (id, name) VALUES (1, 'a')"
+    assert only_sql(sql, "mysql") == (
+        "SELECT 1 FROM (SELECT 1 AS one) AS one_row WHERE NOT EXISTS(SELECT 1 FROM s WHERE id = 1 "
+        "AND name = 'a')"
+    )
+    assert only_sql(sql, "oracle").startswith("SELECT 1 FROM DUAL WHERE NOT EXISTS(")
+
+
+DDL_SQLITE = (
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, credits INTEGER, email TEXT);"
+    "CREATE TABLE statuses (id INTEGER PRIMARY KEY, name TEXT);"
+    "CREATE TABLE orders (id INTEGER, user_id INTEGER)"
+)
+SQLITE_CASES = [
+    (
+        "INSERT INTO users (id, email) VALUES (1, 'a'), (2, 'a'), (3, NULL)",
+        ["UPDATE users SET credits = 0 WHERE credits IS NULL"],
+        'op.alter_column("users", "credits", nullable=False)',
+        False,
+    ),
+    (
+        "INSERT INTO users (id, email) VALUES (1, 'a'), (2, 'a'), (3, NULL), (4, NULL)",
+        ["DELETE FROM users WHERE email = 'a' AND id > 1"],
+        'op.create_unique_constraint("uq", "users", ["email"])',
+        False,
+    ),
+    (
+        "INSERT INTO orders VALUES (1, 9), (2, NULL)",
+        ["INSERT OR IGNORE INTO users (id, email) VALUES (9, 'x')"],
+        'op.create_foreign_key("fk", "orders", "users", ["user_id"], ["id"])',
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("seed", "script", "ddl", "stops_when_empty"), SQLITE_CASES)
+def test_sqlite_guards_on_a_real_database(
+    seed: str, script: list[str], ddl: str, stops_when_empty: bool
+) -> None:
+    guard = guard_for(ast.parse(ddl).body, script, "sqlite")
+    assert guard is not None
+
+    def stops(db: sqlite3.Connection) -> bool:
+        return any(db.execute(c.sql).fetchone() is not None for c in guard.checks)
+
+    db = sqlite3.connect(":memory:")
+    db.executescript(DDL_SQLITE)
+    assert stops(db) is stops_when_empty
+    db.executescript(seed)
+    assert stops(db)
+    for statement in script:
+        db.execute(statement)
+    assert not stops(db)

@@ -10,8 +10,9 @@ NOT NULL, duplicates before UNIQUE, orphans before a foreign key, CHECK violator
 Every check must return no row once the script has run, so it is only built when the statement
 is idempotent and deterministic: `SET price = price * 100`, volatile functions, `INSERT …
 SELECT`, CTEs and statements that later ones in the same script disturb get no guard (`None`),
-and the planner then refuses the split. The SQL is derived with pglast, PostgreSQL's own parser (fragments deparsed
-from its tree, the whole re-parsed); other dialects get no guard yet, so their splits are refused.
+and the planner then refuses the split. The SQL is derived with the real parsers: pglast for PostgreSQL (fragments deparsed from its
+tree, the whole re-parsed), sqlglot for MySQL, SQLite, SQL Server and Oracle; the generic
+dialect gets no guard, so its splits are refused.
 """
 
 from __future__ import annotations
@@ -100,12 +101,16 @@ def why_not(data_statements: Sequence[str], dialect: str) -> str | None:
 
 
 def _implementation(dialect: str) -> ModuleType:
-    """The module deriving checks for `dialect` (only PostgreSQL's is built so far)."""
+    """The module deriving checks for `dialect`: pglast for PostgreSQL, sqlglot for the others."""
     if dialect in ("postgresql", "postgres"):
         from ddlguard.fix import guards_pg
 
         return guards_pg
-    raise NoGuard(f"guards are only derived for PostgreSQL, not {dialect}")
+    if dialect in ("mysql", "sqlite", "mssql", "oracle"):
+        from ddlguard.fix import guards_glot
+
+        return guards_glot
+    raise NoGuard(f"no guard is derived for the {dialect} dialect")
 
 
 def _check_order(writes: Sequence[_Write]) -> None:
