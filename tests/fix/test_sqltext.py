@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import difflib
+import unicodedata
 
 import pytest
 from ddlguard.fix.model import NotMovable
@@ -14,6 +16,8 @@ from ddlguard.fix.sqltext import (
     execution_path,
     split_sql,
 )
+from hypothesis import event, given
+from hypothesis import strategies as st
 
 
 def split(literal: str, dialect: str = "postgresql", via: Via = "text"):  # type: ignore[no-untyped-def]
@@ -256,3 +260,50 @@ def test_statements_chosen_to_move_along_are_cut_too() -> None:
     )
     with pytest.raises(ValueError):
         split_sql(value, "postgresql", move={0, 1})  # the UPDATE cannot stay
+
+
+@st.composite
+def spelled(draw: st.DrawFn) -> tuple[str, str]:
+    """(value, a Python literal for it) spelled with every kind of escape Python has."""
+    value = draw(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+    quote = draw(st.sampled_from(['"', "'", '"""', "'''"]))
+    body: list[str] = []
+    for ch in value:
+        options = [f"\\U{ord(ch):08x}"]
+        if ord(ch) <= 0xFFFF:
+            options.append(f"\\u{ord(ch):04x}")
+        if ord(ch) < 0x100:
+            options.append(f"\\x{ord(ch):02x}")
+        if unicodedata.name(ch, ""):
+            options.append(f"\\N{{{unicodedata.name(ch)}}}")
+        plain = ch not in "\\\r" and ch != quote[0] and (len(quote) == 3 or ch != "\n")
+        if plain and ord(ch) >= 0x20:
+            options.append(ch)
+        body.append(draw(st.sampled_from(options)))
+        if draw(st.integers(0, 9)) == 0:
+            body.append("\\\n")  # a line continuation: no character of the value
+    return value, f"{quote}{''.join(body)}{quote}"
+
+
+@given(spelled(), st.data())
+def test_cut_literal_removes_exactly_the_cut_characters(
+    case: tuple[str, str], data: st.DataObject
+) -> None:
+    value, literal = case
+    assert ast.literal_eval(literal) == value
+    bounds = sorted(data.draw(st.lists(st.integers(0, len(value)), max_size=4)))
+    cuts = list(zip(bounds[::2], bounds[1::2], strict=False))
+    expected = value
+    for begin, end in reversed(cuts):
+        expected = expected[:begin] + expected[end:]
+    try:
+        result = cut_literal(literal, value, cuts)
+    except NotMovable:
+        event("refused")
+        return  # e.g. a quote left next to the closing quotes: refused, never wrong
+    event("cut")
+    assert ast.literal_eval(result) == expected
+    matcher = difflib.SequenceMatcher(None, literal, result, autojunk=False)
+    assert sum(block.size for block in matcher.get_matching_blocks()) == len(
+        result
+    )  # only deletions
