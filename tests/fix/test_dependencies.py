@@ -92,3 +92,49 @@ def test_inverse_prefix_takes_the_mirrored_leading_statements() -> None:
     ).body
     assert inverse_prefix(up, down) == down[:2]
     assert inverse_prefix(up, down[2:]) == []
+
+
+CREDITS = sql_footprint(["UPDATE users SET credits = 0 WHERE credits IS NULL"], "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("line", "dependent"),
+    [
+        ('op.alter_column("users", "credits", nullable=False)', True),
+        ('op.alter_column("users", "name", nullable=False)', False),  # not set, not read
+        ('op.drop_column("users", "legacy")', False),
+        ('op.create_unique_constraint("uq", "users", ["email"])', False),
+        ('op.create_unique_constraint("uq", "users", ["credits", "email"])', True),
+        ('op.create_check_constraint("ck", "users", "name <> \'\'")', True),  # condition unread
+        ('op.create_foreign_key("fk", "orders", "users", ["u"], ["id"])', True),
+    ],
+)
+def test_an_update_is_about_the_columns_it_sets_and_reads(line: str, dependent: bool) -> None:
+    source = f"from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    {line}\n"
+    assert (first_dependent(CREDITS, ops_after(source)) is not None) is dependent
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM users WHERE name IS NULL",  # rows go: any column's constraint meets it
+        "INSERT INTO users (credits) VALUES (1)",
+        "UPDATE users SET credits = 0 WHERE users.* IS NULL",
+    ],
+)
+def test_whole_row_statements_meet_every_column(sql: str) -> None:
+    fp = sql_footprint([sql], "postgresql")
+    source = 'from alembic import op\n\ndef upgrade():\n    op.alter_column("users", "name", nullable=False)\n'
+    assert first_dependent(fp, ops_after(source)) is not None
+
+
+def test_a_column_read_in_where_counts() -> None:
+    fp = sql_footprint(["UPDATE users SET credits = 0 WHERE is_admin"], "postgresql")
+    source = 'from alembic import op\n\ndef upgrade():\n    op.drop_column("users", "is_admin")\n'
+    assert first_dependent(fp, ops_after(source)) is not None
+
+
+def test_a_whole_row_passed_to_a_function_meets_every_column() -> None:
+    fp = sql_footprint(["UPDATE users u SET credits = score(u)"], "postgresql")
+    source = 'from alembic import op\n\ndef upgrade():\n    op.alter_column("users", "name", nullable=False)\n'
+    assert first_dependent(fp, ops_after(source)) is not None

@@ -58,13 +58,27 @@ class Footprint:
     tables: frozenset[str]
     temporary: frozenset[str] = frozenset()
     known: bool = True
+    # tables of which only some columns matter (a PostgreSQL UPDATE: what it sets and reads),
+    # with those (table, column) pairs; every other table counts whole
+    partial: frozenset[str] = frozenset()
+    columns: frozenset[tuple[str, str]] = frozenset()
 
     def __or__(self, other: Footprint) -> Footprint:
+        whole = (self.tables - self.partial) | (other.tables - other.partial)
+        partial = (self.partial | other.partial) - whole
         return Footprint(
             self.tables | other.tables,
             self.temporary | other.temporary,
             self.known and other.known,
+            partial,
+            frozenset(c for c in self.columns | other.columns if c[0] in partial),
         )
+
+    def needs_column(self, table: str, columns: frozenset[str] | None) -> bool:
+        """Whether an operation on `columns` of `table` (None: the whole table) meets this."""
+        if table not in self.partial or columns is None:
+            return True
+        return any((table, c) in self.columns for c in columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +96,25 @@ class Operation:
     known: bool = True
     touches: frozenset[str] = frozenset()  # every table it names (temporary objects included)
     sql: str | None = None  # for op.execute of static DDL: its text (may move with temp data)
+    table: str | None = None  # the table `columns` belong to
+    columns: frozenset[str] | None = None  # the columns of `table` it is about; None: all
 
     def depends_on(self, footprint: Footprint) -> bool:
         if not self.known or not footprint.known:
             return True
         if self.touches and self.touches <= footprint.temporary:
             return True  # on a temporary object the script creates: it must move along
-        return bool(self.needs & (footprint.tables | footprint.temporary))
+        hit = self.needs & (footprint.tables | footprint.temporary)
+        return any(
+            footprint.needs_column(t, self.columns if t == self.table else None) for t in hit
+        )
 
 
 def normalise(name: str) -> str:
     """`"Public"."Users"` and `public.users` → `users`: the unqualified name, compared loosely."""
     last = name.rsplit(".", 1)[-1].strip()
     if last[:1] in ('"', "`", "[") and len(last) >= 2:
-        return last[1:-1]
+        last = last[1:-1]
     return last.lower()
 
 
@@ -125,20 +144,55 @@ def _pg_footprint(text: str) -> Footprint:
     temporary: set[str] = set()
     for node in _walk_json(tree):
         rel = node.get("relname")
-        if isinstance(rel, str):
-            tables.add(rel)
+        if isinstance(rel, str):  # compared without case: "Users" and users meet (conservative)
+            tables.add(rel.lower())
             if node.get("relpersistence") == "t":
-                temporary.add(rel)
+                temporary.add(rel.lower())
         if node.get("removeType") in _DROPPED_RELATIONS:  # DROP TABLE m: names, not RangeVars
             for obj in node.get("objects", []):
                 items = obj.get("List", {}).get("items", []) if isinstance(obj, dict) else []
                 names = [i.get("String", {}).get("sval") for i in items if isinstance(i, dict)]
                 if names and isinstance(names[-1], str):
-                    tables.add(names[-1])
+                    tables.add(names[-1].lower())
         elif "removeType" in node:
             return Footprint(frozenset(), known=False)  # DROP INDEX/TYPE...: on what table?
     temporary |= tables & temporary
-    return Footprint(frozenset(tables - temporary), frozenset(temporary))
+    relations = frozenset(tables - temporary)
+    stmts = tree.get("stmts", [])
+    if len(stmts) == 1 and "UpdateStmt" in stmts[0].get("stmt", {}):
+        columns = _update_columns(stmts[0]["stmt"]["UpdateStmt"])
+        if columns is not None:
+            pairs = frozenset((t, c) for t in relations for c in columns)
+            return Footprint(relations, frozenset(temporary), True, relations, pairs)
+    return Footprint(relations, frozenset(temporary))
+
+
+def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
+    """Every column name an UPDATE sets or reads; None when it reads whole rows (`t.*`)."""
+    found: set[str] = set()
+    rows: set[str] = set()
+    for node in _walk_json(update):
+        if "val" in node and isinstance(node.get("name"), str):  # ResTarget of the SET list
+            found.add(node["name"].lower())
+        fields = node.get("fields") if "fields" in node else None
+        if isinstance(fields, list):
+            if any(isinstance(f, dict) and "A_Star" in f for f in fields):
+                return None
+            last = fields[-1] if fields else None
+            if isinstance(last, dict) and isinstance(last.get("String", {}).get("sval"), str):
+                found.add(last["String"]["sval"].lower())
+            if len(fields) == 1 and isinstance(last, dict):  # a bare name may be a whole row
+                rows.add(str(last.get("String", {}).get("sval", "")).lower())
+    relations: set[str] = set()
+    for node in _walk_json(update):
+        if isinstance(node.get("relname"), str):
+            relations.add(node["relname"].lower())
+            alias = node.get("alias", {}).get("aliasname")
+            if isinstance(alias, str):
+                relations.add(alias.lower())
+    if rows & relations:  # `f(users)`: the whole row is read
+        return None
+    return frozenset(found)
 
 
 _DROPPED_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"})
@@ -347,7 +401,26 @@ class _Reader:
             return Operation(top, rng, label, frozenset(refs), touches=touches)
         if name in ("create_table_comment", "drop_table_comment"):
             return Operation(top, rng, label, frozenset(), touches=touches)
-        return Operation(top, rng, label, touches, touches=touches)
+        columns = self._columns(call, name)
+        return Operation(top, rng, label, touches, touches=touches, table=own, columns=columns)
+
+    def _columns(self, call: ast.Call, name: str) -> frozenset[str] | None:
+        """The columns of its table an `op.*` call is about, when that is plain; else None."""
+        if _op_name(call) is None:  # batch operations may copy the table: all of it
+            return None
+        if name in ("alter_column", "drop_column"):
+            column = self._table_arg(call, 1, "column_name")
+            return None if column is None else frozenset({column.lower()})
+        if name in ("create_index", "create_unique_constraint", "create_primary_key"):
+            value: ast.expr | None = call.args[2] if len(call.args) > 2 else None
+            for kw in call.keywords:
+                if kw.arg == "columns":
+                    value = kw.value
+            if isinstance(value, (ast.List, ast.Tuple)):
+                names = [self._string(e) for e in value.elts]
+                if names and all(n is not None for n in names):
+                    return frozenset(n.lower() for n in names if n is not None)
+        return None
 
     def _execute(self, top: ast.stmt, call: ast.Call, rng: Range, label: str) -> Operation:
         sql = self._sql_arg(call)
