@@ -31,6 +31,7 @@ class Case:
     diff_base: bool  # run the fix with --diff-base (else every revision with children is old)
     unchanged: tuple[str, ...]  # revision ids whose files the fix must leave byte for byte
     seeds: tuple[Seed, ...]
+    new_revision_name: str | None  # a regular expression every follow-up's file name matches
 
     @property
     def may_change(self) -> bool:
@@ -59,6 +60,7 @@ def load_case(folder: Path) -> Case:
         diff_base=bool(data.get("diff_base", True)),
         unchanged=tuple(data.get("unchanged", [])),
         seeds=tuple(Seed(after=s["after"], sql=s["sql"]) for s in data.get("seed", [])),
+        new_revision_name=data.get("new_revision_name"),
     )
 
 

@@ -9,6 +9,7 @@ step by step up and down, and after `alembic upgrade head` in one go.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +86,13 @@ def test_the_fix_does_what_the_case_expects(project: tuple[Case, Path, FixedProj
     for name, text in fixed.before.items():
         if revision_of(versions_of(fixed.root) / name) in case.unchanged:
             assert fixed.after[name] == text, f"{name} must not change:\n{fixed.describe()}"
-    if observed == {"refuse"}:  # nothing moved, and the user is told why
+    if case.new_revision_name is not None:  # named like the project's own revisions
+        for name in fixed.new_revision_files:
+            assert re.fullmatch(case.new_revision_name, name), name
+    if observed == {"refuse"}:  # nothing moved, and the finding stays in the report
         assert fixed.after == fixed.before and not fixed.scripts
-        assert " not moved: " in fixed.output, fixed.output
+        assert "All checks passed" not in fixed.output, fixed.output
+        assert re.search(r": DG00[1-3] ", fixed.output), fixed.output
 
 
 @pytest.mark.parametrize("project", CHANGING, ids=_ids(CHANGING), indirect=True)
