@@ -263,3 +263,15 @@ def test_sqlite_guards_on_a_real_database(
     for statement in script:
         db.execute(statement)
     assert not stops(db)
+
+
+def test_volatile_fill_of_nulls_is_proven_by_the_not_null_after_it() -> None:
+    fill = "UPDATE users SET token = gen_random_uuid() WHERE token IS NULL"
+    ops = 'op.alter_column("users", "token", nullable=False)'
+    [check] = checks(fill, ops)
+    assert check.sql == "SELECT 1 FROM users WHERE token IS NULL LIMIT 1"
+    assert guard_for([], [fill], "postgresql") is None  # without the NOT NULL: no exact check
+    narrower = "UPDATE users SET token = now() WHERE token IS NULL AND id > 1"
+    assert guard_for(ast.parse(ops).body, [narrower], "postgresql") is None
+    other = 'op.alter_column("users", "other", nullable=False)'
+    assert guard_for(ast.parse(other).body, [fill], "postgresql") is None

@@ -61,6 +61,13 @@ CASES = {
         'op.create_check_constraint("ck_mode", "forms", "mode IN (1, 2, 3)")',
         "ALTER TABLE forms ADD CONSTRAINT ck_mode CHECK (mode IN (1, 2, 3))",
     ),
+    "fill_tokens_not_null": GuardCase(
+        "CREATE TABLE users (id int PRIMARY KEY, token uuid)",
+        "INSERT INTO users (id) VALUES (1), (2)",
+        ("UPDATE users SET token = gen_random_uuid() WHERE token IS NULL",),
+        'op.alter_column("users", "token", nullable=False)',
+        "ALTER TABLE users ALTER COLUMN token SET NOT NULL",
+    ),
     "seed_lookup_rows": GuardCase(
         "CREATE TABLE statuses (id int PRIMARY KEY, name text, created timestamptz);"
         "CREATE TABLE orders (id int)",

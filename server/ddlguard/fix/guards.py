@@ -42,6 +42,9 @@ class Check:
 
     why: str
     sql: str
+    # what a DDL precondition check proves, e.g. ("not null", "users", "token"): a statement
+    # with no check of its own may rely on it (see `NullFill`)
+    proves: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +67,8 @@ class _Write:
     reads: frozenset[str]  # every table the check reads (the target included)
     set_columns: frozenset[str]  # UPDATE's targets (normalised)
     columns: frozenset[str]  # every column the statement names (normalised)
-    check: Check
+    check: Check | None  # None: a NOT NULL check among the DDL's must prove it (`needs`)
+    needs: tuple[str, ...] = ()
 
 
 def guard_for(
@@ -80,12 +84,30 @@ def guard_for(
         return None
     try:
         impl = _implementation(dialect)
-        writes = [impl.write_of(sql, dialect) for sql in data_statements]
+        writes = [_write(impl, sql, dialect) for sql in data_statements]
         _check_order(writes)
         ddl = list(_ddl_checks(dependents, impl, dialect))
     except NoGuard:
         return None
-    return Guard((*(w.check for w in writes), *ddl))
+    proven = {c.proves for c in ddl}
+    if any(w.check is None and w.needs not in proven for w in writes):
+        return None
+    return Guard((*(w.check for w in writes if w.check is not None), *ddl))
+
+
+def _write(impl: ModuleType, sql: str, dialect: str) -> _Write:
+    """The statement's own check; else, for `UPDATE t SET c = now() WHERE c IS NULL` (a value
+    that differs on every run, filling exactly the NULLs), a write the NOT NULL check on t.c
+    that follows it proves: no NULL left means the script ran, and it is needed before."""
+    try:
+        found: _Write = impl.write_of(sql, dialect)
+    except NoGuard:
+        fill = getattr(impl, "null_fill", None)
+        covered: _Write | None = fill(sql) if fill is not None else None
+        if covered is None:
+            raise
+        return covered
+    return found
 
 
 def why_not(data_statements: Sequence[str], dialect: str) -> str | None:

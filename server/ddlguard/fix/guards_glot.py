@@ -258,6 +258,7 @@ def null_check(schema: str | None, table: str, column: str, dialect: str) -> Che
     return Check(
         f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
         _final(f"SELECT 1 FROM {_relation(schema, table, d)} WHERE {_col(d, column)} IS NULL", d),
+        ("not null", (schema or "").lower(), table.lower(), column.lower()),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pglast import ast, parse_sql
+from pglast import enums as pglast_enums
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
@@ -214,7 +215,54 @@ def null_check(schema: str | None, table: str, column: str, dialect: str) -> Che
     return Check(
         f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
         _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE {_col(column)} IS NULL LIMIT 1"),
+        ("not null", (schema or "").lower(), table.lower(), column.lower()),
     )
+
+
+# values that differ between runs but are never NULL: filling NULLs with them is exact to check
+# through the NOT NULL that follows
+_NON_NULL_VOLATILE = frozenset({
+    "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "random",
+    "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+})  # fmt: skip
+
+
+def null_fill(sql: str) -> _Write | None:
+    """`UPDATE t SET c = <volatile, never NULL> WHERE c IS NULL`, else None."""
+    try:
+        stmt = _one(sql)
+    except NoGuard:
+        return None
+    if not isinstance(stmt, ast.UpdateStmt):
+        return None
+    node: Any = stmt  # pglast types every field Optional; an UPDATE has these
+    if node.fromClause or len(node.targetList or ()) != 1:
+        return None
+    target = node.targetList[0]
+    value, where = target.val, node.whereClause
+    if target.indirection or not isinstance(where, ast.NullTest):
+        return None
+    if where.nulltesttype != pglast_enums.NullTestType.IS_NULL:
+        return None
+    table = _name(node.relation)
+    own = {table, str(node.relation.alias.aliasname).lower() if node.relation.alias else table}
+    ref = (
+        next(iter(_column_refs(where.arg)), None) if isinstance(where.arg, ast.ColumnRef) else None
+    )
+    column = str(target.name).lower()
+    if ref is None or ref[-1] != column or (len(ref) > 1 and ref[-2] not in own):
+        return None
+    if isinstance(value, ast.FuncCall):
+        name = str(value.funcname[-1].sval if value.funcname else "").lower()
+        if name not in _NON_NULL_VOLATILE or value.args:
+            return None
+    elif not isinstance(value, ast.SQLValueFunction):  # CURRENT_TIMESTAMP, CURRENT_DATE …
+        return None
+    schema = str(node.relation.schemaname or "").lower()
+    return _Write(
+        "update", table, frozenset({table}), frozenset({column}), frozenset({column}), None,
+        ("not null", schema, table, column),
+    )  # fmt: skip
 
 
 def duplicate_check(
