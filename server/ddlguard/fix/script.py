@@ -129,7 +129,7 @@ def parse_run_line(text: str) -> RunLine | None:
     the whole line.
     """
     found: list[RunLine] = []
-    for line in text.split("\n")[:RUN_LINE_WINDOW]:
+    for line in text.split("\n", RUN_LINE_WINDOW)[:RUN_LINE_WINDOW]:
         match = _RUN_LINE.fullmatch(line.removesuffix("\r"))
         if match is None:
             continue
