@@ -126,12 +126,42 @@ def _git(root: Path, *args: str) -> None:
     )  # fmt: skip
 
 
-async def test_split_reparents_the_children_of_a_new_migration(project: Project) -> None:
+def _committed_base(project: Project) -> None:
     project.add("a1_create.py", "a1", None, body=CREATE, message="create users")
     (project.root / ".git").rmdir()
     _git(project.root, "init", "-q")
     _git(project.root, "add", "-A")
     _git(project.root, "commit", "-q", "-m", "base")
+
+
+async def test_dependent_operation_in_a_later_new_revision_gets_the_guard(
+    project: Project,
+) -> None:
+    _committed_base(project)
+    body = "\n".join(BACKFILL.splitlines()[:2])
+    path = project.add("a2_credits.py", "a2", "a1", body=body, message="add credits")
+    later = project.add(
+        "a3_required.py", "a3", "a2", body=BACKFILL.splitlines()[2], message="credits required"
+    )
+    s = await start_session(project.root, init_options={"openFilesOnly": True, "diffBase": "HEAD"})
+    try:
+        _, action = await _split_action(s, path)
+        assert action.title.endswith(", to run before revision a3"), action.title
+        resolved = await s.resolved(action)
+        assert resolved.edit is not None
+        apply_workspace_edit(resolved.edit)
+    finally:
+        await stop_session(s)
+    assert sorted(p.name for p in project.versions.glob("*.py")) == [
+        "a1_create.py", "a2_credits.py", "a3_required.py",
+    ]  # fmt: skip
+    guarded = later.read_text()
+    assert "def upgrade():\n    _require_data_script()\n    op.alter_column(" in guarded
+    assert _findings(later) == [] and _findings(path) == []
+
+
+async def test_split_reparents_the_children_of_a_new_migration(project: Project) -> None:
+    _committed_base(project)
     path = project.add("a2_credits.py", "a2", "a1", body=BACKFILL, message="add credits")
     child = project.add(
         "a3_orders.py", "a3", "a2", body='    op.create_table("orders")', message="orders"

@@ -204,7 +204,8 @@ def move_title(uri: str, good: Good, finding: Finding, data: dict[str, Any]) -> 
     scripts = [f.relative for f in fix_plan.new_files if f.path.suffix == ".sql"]
     script = scripts[0] if scripts else "scripts/sql"
     decision = move.decision_for(fix_plan, finding)
-    if decision is not None and decision.outcome is Outcome.SPLIT:
+    later = decision is not None and decision.dependent_path is not None and decision.follow_up
+    if decision is not None and (decision.outcome is Outcome.SPLIT or later):
         return move.split_title(statement, script, fix_plan, decision)
     if decision is not None and decision.outcome is Outcome.REFUSE:
         return None
