@@ -329,3 +329,10 @@ def test_guard_revision_puts_the_guard_first_in_upgrade(tmp_path: Path) -> None:
         ChildMigration(child.path, with_doc, "0003"), GUARD, SCRIPT, "0002", "postgresql"
     ).new_source
     assert '    """Orders."""\n    _require_data_script()\n    op.create_table' in text
+
+
+def test_a_crlf_original_gets_a_crlf_follow_up(tmp_path: Path) -> None:
+    crlf = ORIGINAL.replace("\n", "\r\n")
+    follow = build_follow_up(_input(tmp_path, source=crlf))
+    assert "\r\n" in follow.file.content and "\n" not in follow.file.content.replace("\r\n", "")
+    ast.parse(follow.file.content)

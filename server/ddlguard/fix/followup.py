@@ -76,6 +76,8 @@ def build_follow_up(original: FollowUpInput) -> FollowUp:
     name = file_name(context.file_template, revision, message, original.today)
     path = folder / name
     content = _render(original, revision, message)
+    if "\r\n" in original.source:  # the project's line endings (string literals included)
+        content = content.replace("\n", "\r\n")
     try:
         ast.parse(content)
     except SyntaxError as exc:  # a bug here must refuse the split, never write a broken file
