@@ -137,7 +137,7 @@ def test_the_new_revision(tmp_path: Path) -> None:
     assert assignments["branch_labels"] is None and assignments["depends_on"] is None
     assert assignments["LIMIT"] == 10  # a module-level name the deferred code reads comes along
     doc = ast.get_docstring(tree) or ""
-    assert doc.startswith("add credits: schema changes after the data script\n")
+    assert doc.startswith("add credits, after the data script\n")
     assert f"Revision ID: {follow.revision}\nRevises: 0002\n" in doc
     assert f"only after {SCRIPT} has run" in doc
     assert "from sqlalchemy.dialects import postgresql" in text
@@ -156,9 +156,7 @@ def test_the_new_revision(tmp_path: Path) -> None:
     )
     assert "if context.is_offline_mode():" in text
     assert "SELECT 1 FROM users WHERE credits IS NULL AND users.credits IS DISTINCT FROM 0" in text
-    assert (
-        follow.file.path == tmp_path / f"{follow.revision}_add_credits_schema_changes_after_the_.py"
-    )
+    assert follow.file.path == tmp_path / f"{follow.revision}_add_credits_after_the_data_script.py"
     assert follow.remove_lines == frozenset({25, 26, 30, 31})
     assert follow.comment.startswith(f"Schema changes that need {SCRIPT} moved to revision ")
     assert follow.comment.endswith("(ddlguard).")

@@ -155,8 +155,7 @@ def _message(message: str | None) -> str:
     """The new revision's message: the original's first line, made safe for a docstring."""
     first = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
     first = re.sub(r"[\\\"\x00-\x1f\x7f]", "", first).strip()
-    base = f"{first}: " if first else ""
-    return f"{base}schema changes after the data script"
+    return f"{first}, after the data script" if first else "schema changes after the data script"
 
 
 def _relative_to(path: Path, original: Path) -> str:
