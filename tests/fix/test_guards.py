@@ -275,3 +275,12 @@ def test_volatile_fill_of_nulls_is_proven_by_the_not_null_after_it() -> None:
     assert guard_for(ast.parse(ops).body, [narrower], "postgresql") is None
     other = 'op.alter_column("users", "other", nullable=False)'
     assert guard_for(ast.parse(other).body, [fill], "postgresql") is None
+
+
+def test_json_and_array_values_are_not_compared() -> None:
+    sql = """INSERT INTO s (id, data, tags) VALUES (1, '{"a": 1}', ARRAY['x']), (2, '[1]'::jsonb, '{}')"""
+    assert only_sql(sql) == (
+        "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM s WHERE id = 1) OR "
+        "NOT EXISTS (SELECT 1 FROM s WHERE id = 2)"
+    )
+    assert "data" not in only_sql("""INSERT INTO s (id, data) VALUES (1, '{"a": 1}')""", "mysql")
