@@ -69,11 +69,11 @@ CASES = {
         "ALTER TABLE users ALTER COLUMN token SET NOT NULL",
     ),
     "seed_lookup_rows": GuardCase(
-        "CREATE TABLE statuses (id int PRIMARY KEY, name text, created timestamptz);"
+        "CREATE TABLE statuses (id int PRIMARY KEY, name text, created timestamptz, meta json);"
         "CREATE TABLE orders (id int)",
         "INSERT INTO orders VALUES (1)",
         (
-            "INSERT INTO statuses (id, name, created) VALUES (1, 'new', now())",
+            "INSERT INTO statuses (id, name, created, meta) VALUES (1, 'new', now(), '{\"a\": 1}')",
             "INSERT INTO statuses (id, name, created) VALUES (2, 'o''brien', now())",
         ),
         'op.add_column("orders", sa.Column("status_id", sa.Integer(), sa.ForeignKey("statuses.id"),'
