@@ -16,6 +16,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from .postgres import Cluster
 from .runlines import Run, Script
@@ -71,6 +73,7 @@ class Deployment:
         self.root = root
         self.scripts = tuple(scripts)
         self.order = linear_order(root)
+        self.engine = create_engine(cluster.url(database), poolclass=NullPool)
         self.ran: list[str] = []  # script names, in the order they ran
         for script in self.scripts:
             if script.run is None:
@@ -89,8 +92,10 @@ class Deployment:
     # --- alembic -------------------------------------------------------------------------
 
     def _alembic(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
+        config = alembic_config(self.root)
+        config.attributes["engine"] = self.engine  # NullPool: still a new connection per command
         with _database_url(self.cluster.url(self.database)):
-            action(alembic_config(self.root), *args, **kwargs)
+            action(config, *args, **kwargs)
 
     def upgrade(self, target: str) -> None:
         self._alembic(command.upgrade, target)

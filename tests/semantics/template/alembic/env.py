@@ -20,7 +20,11 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(os.environ[URL_VARIABLE], poolclass=pool.NullPool)
+    # The test harness may hand over its engine (a fresh connection per run all the same: NullPool),
+    # so SQLAlchemy sets up the dialect once per database rather than once per command.
+    engine = context.config.attributes.get("engine") or create_engine(
+        os.environ[URL_VARIABLE], poolclass=pool.NullPool
+    )
     with engine.connect() as connection:
         context.configure(connection=connection)
         with context.begin_transaction():
