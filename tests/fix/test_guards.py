@@ -284,3 +284,31 @@ def test_json_and_array_values_are_not_compared() -> None:
         "NOT EXISTS (SELECT 1 FROM s WHERE id = 2)"
     )
     assert "data" not in only_sql("""INSERT INTO s (id, data) VALUES (1, '{"a": 1}')""", "mysql")
+
+
+def test_preconditions_of_alter_table_text_and_batch_blocks() -> None:
+    ops = (
+        'op.execute("ALTER TABLE users ALTER COLUMN credits SET NOT NULL, '
+        'ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id)")\n'
+        'with op.batch_alter_table("forms") as batch_op:\n'
+        '    batch_op.create_check_constraint("ck", "mode > 0")\n'
+        '    batch_op.alter_column("mode", nullable=False)\n'
+    )
+    got = checks("UPDATE users SET credits = 0 WHERE credits IS NULL", ops)
+    assert [c.sql for c in got[1:]] == [
+        "SELECT 1 FROM users WHERE credits IS NULL LIMIT 1",
+        "SELECT 1 FROM users AS src WHERE src.org_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM orgs AS ref WHERE ref.id = src.org_id) LIMIT 1",
+        "SELECT 1 FROM forms WHERE NOT mode > 0 LIMIT 1",
+        "SELECT 1 FROM forms WHERE mode IS NULL LIMIT 1",
+    ]
+
+
+def test_unknown_deferred_code_ends_the_ddl_checks() -> None:
+    ops = (
+        "helper()\n"  # could do anything to any table
+        'op.alter_column("users", "credits", nullable=False)\n'
+    )
+    assert len(checks("UPDATE users SET credits = 0 WHERE credits IS NULL", ops)) == 1
+    ops = 'op.execute("CREATE TABLE x (a int)")\nop.alter_column("x", "a", nullable=False)\n'
+    assert len(checks("UPDATE users SET credits = 0", ops)) == 1

@@ -161,28 +161,89 @@ def _check_order(writes: Sequence[_Write]) -> None:
 
 
 def _ddl_checks(dependents: Sequence[ast.stmt], impl: ModuleType, dialect: str) -> Iterator[Check]:
-    """Checks for the deferred `op.*` calls whose preconditions are data (literal args only).
+    """Checks for the deferred schema operations whose preconditions are data.
 
-    A table an earlier deferred statement mentions may not exist yet (or not in that shape)
-    when the guard runs, so its later constraints get no check of their own; the script's
-    checks still prove the script ran.
+    Read from `op.*` calls with literal arguments, the same calls on a `batch_alter_table`
+    block's operations, and `ALTER TABLE` text in `op.execute(...)` (parsed by the dialect's
+    parser). A table an earlier deferred statement reshapes may not exist yet (or not in that
+    shape) when the guard runs, so its later constraints get no check of their own; anything
+    not understood stops the DDL checks altogether. The script's checks still prove it ran.
     """
     mentioned: set[str] = set()
     for stmt in dependents:
-        call = _op_call(stmt)
-        if call is not None:
-            name, args, kwargs = call
+        calls = _calls_of(stmt, impl, dialect)
+        for name, args, kwargs in calls or ():
             table = _table_arg(name, args, kwargs)
             if table is not None and table.lower() not in mentioned:
                 check = _precondition(name, args, kwargs, impl, dialect)
                 if check is not None:
                     yield check
-        if call is None or not _shape_kept(*call):
-            mentioned |= {
-                n.value.lower()
-                for n in ast.walk(stmt)
-                if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            }
+        if calls is None:
+            return
+        for call in calls:
+            if not _shape_kept(*call):
+                table = _table_arg(*call)
+                if table is None:
+                    return
+                mentioned.add(table.lower())
+
+
+_Call = tuple[str, list[Any], dict[str, Any]]
+
+
+def _calls_of(stmt: ast.stmt, impl: ModuleType, dialect: str) -> list[_Call] | None:
+    """The schema operations a deferred statement makes, as `op.*` calls; None: unknown."""
+    if isinstance(stmt, ast.With) and len(stmt.items) == 1:
+        return _batch_calls(stmt)
+    call = _op_call(stmt)
+    if call is None:
+        return None
+    name, args, _ = call
+    if name == "execute":
+        sql = args[0] if args else None
+        reader = getattr(impl, "ddl_calls", None)
+        if not isinstance(sql, str) or reader is None:
+            return None
+        found: list[_Call] | None = reader(sql)
+        return found
+    return [call] if name in _TABLE_POSITION or name in _SHAPES else None
+
+
+# op.* calls that only add or drop things; their table is reshaped for later checks
+_SHAPES = frozenset({
+    "add_column", "drop_column", "create_table", "drop_table", "rename_table", "drop_index",
+    "drop_constraint", "create_table_comment", "drop_table_comment",
+})  # fmt: skip
+
+
+def _batch_calls(stmt: ast.With) -> list[_Call] | None:
+    """`with op.batch_alter_table("t") as batch:` calls on `batch`, given their table back."""
+    item = stmt.items[0]
+    opener = item.context_expr
+    target = item.optional_vars
+    if not (isinstance(opener, ast.Call) and isinstance(target, ast.Name)):
+        return None
+    func = opener.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "batch_alter_table"):
+        return None
+    table = _literal(opener.args[0]) if opener.args else None
+    schema = next((_literal(k.value) for k in opener.keywords if k.arg == "schema"), None)
+    if not isinstance(table, str):
+        return None
+    calls: list[_Call] = []
+    for inner in stmt.body:
+        call = _op_call(inner, receiver=target.id)
+        if call is None:
+            return None
+        name, args, kwargs = call
+        if name not in _TABLE_POSITION and name not in _SHAPES:
+            return None
+        position = _TABLE_POSITION.get(name, 0)
+        args = [*args[:position], table, *args[position:]]
+        if schema is not None:
+            kwargs = {**kwargs, "schema": schema}
+        calls.append((name, args, kwargs))
+    return calls
 
 
 _KEEPS_SHAPE = frozenset({
@@ -202,14 +263,14 @@ def _shape_kept(name: str, args: list[Any], kwargs: dict[str, Any]) -> bool:
     return name in _KEEPS_SHAPE
 
 
-def _op_call(stmt: ast.stmt) -> tuple[str, list[Any], dict[str, Any]] | None:
+def _op_call(stmt: ast.stmt, receiver: str = "op") -> _Call | None:
     """`op.name(literal args…)` as (name, args, kwargs); non-literal arguments become `...`."""
     if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
         return None
     func = stmt.value.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return None
-    if func.value.id != "op":
+    if func.value.id != receiver:
         return None
     args = [_literal(a) for a in stmt.value.args]
     kwargs = {k.arg: _literal(k.value) for k in stmt.value.keywords if k.arg}

@@ -352,3 +352,55 @@ def violation_check(schema: str | None, table: str, condition: str, dialect: str
         f"{table} has rows the new CHECK ({_sql(expr)}) rejects",
         _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE NOT ({_sql(expr)}) LIMIT 1"),
     )
+
+
+def ddl_calls(sql: str) -> list[tuple[str, list[Any], dict[str, Any]]] | None:
+    """`ALTER TABLE` text as the `op.*` calls it amounts to (for their preconditions).
+
+    SET NOT NULL, ADD UNIQUE / PRIMARY KEY / FOREIGN KEY / CHECK are read; other subcommands
+    become a reshaping call on the table; anything else (other statements, unparseable
+    text) is None: unknown.
+    """
+    try:
+        parsed = parse_sql(sql)
+    except ParseError:
+        return None
+    calls: list[tuple[str, list[Any], dict[str, Any]]] = []
+    for raw in parsed:
+        stmt: Any = raw.stmt
+        if not isinstance(stmt, ast.AlterTableStmt) or stmt.relation is None:
+            return None
+        table = str(stmt.relation.relname)
+        where = {"schema": stmt.relation.schemaname} if stmt.relation.schemaname else {}
+        for cmd in stmt.cmds or ():
+            calls.append(_ddl_call(cmd, table, where))
+    return calls
+
+
+def _ddl_call(cmd: Any, table: str, where: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
+    subtype = pglast_enums.AlterTableType
+    contype = pglast_enums.ConstrType
+    if cmd.subtype == subtype.AT_SetNotNull:
+        return "alter_column", [table, str(cmd.name)], {"nullable": False, **where}
+    constraint = cmd.def_ if cmd.subtype == subtype.AT_AddConstraint else None
+    if isinstance(constraint, ast.Constraint):
+        keys = [str(k.sval) for k in constraint.keys or ()]
+        name = constraint.conname
+        if constraint.contype == contype.CONSTR_UNIQUE and keys:
+            return "create_unique_constraint", [name, table, keys], where
+        if constraint.contype == contype.CONSTR_PRIMARY and keys:
+            return "create_primary_key", [name, table, keys], where
+        if constraint.contype == contype.CONSTR_FOREIGN and constraint.pktable is not None:
+            local = [str(k.sval) for k in constraint.fk_attrs or ()]
+            remote = [str(k.sval) for k in constraint.pk_attrs or ()]
+            referent = str(constraint.pktable.relname)
+            kwargs: dict[str, Any] = {}
+            if where:
+                kwargs["source_schema"] = where["schema"]
+            if constraint.pktable.schemaname:
+                kwargs["referent_schema"] = constraint.pktable.schemaname
+            if local and remote:
+                return "create_foreign_key", [name, table, referent, local, remote], kwargs
+        if constraint.contype == contype.CONSTR_CHECK and constraint.raw_expr is not None:
+            return "create_check_constraint", [name, table, _sql(constraint.raw_expr)], where
+    return "add_column", [table], where  # something else on the table: it is reshaped
