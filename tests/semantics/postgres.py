@@ -132,6 +132,16 @@ def _as_server_user(argv: Sequence[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv]
 
 
+def _cluster_parent() -> str | None:
+    """Where the cluster's folder goes: the temp folder, unless the server user could not reach
+    it (root's TMPDIR may sit in a private home) or a socket path there would be too long
+    (unix sockets allow ~107 bytes)."""
+    parent = tempfile.gettempdir()
+    if os.geteuid() == 0 or len(parent) > 60:
+        return "/tmp"
+    return None
+
+
 def _hand_over(path: Path) -> None:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
@@ -149,7 +159,7 @@ def running_cluster(bindir: Path) -> Iterator[Cluster]:
                 "running as root but there is no `postgres` user to run the server as "
                 "(Debian's postgresql package creates it)"
             ) from exc
-    base = Path(tempfile.mkdtemp(prefix="ddlguard-pg-"))
+    base = Path(tempfile.mkdtemp(prefix="ddlguard-pg-", dir=_cluster_parent()))
     data, sock, log = base / "data", base / "sock", base / "server.log"
     try:
         _hand_over(base)
