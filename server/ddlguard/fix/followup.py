@@ -75,7 +75,10 @@ def build_follow_up(original: FollowUpInput) -> FollowUp:
     message = _message(original.message)
     name = file_name(context.file_template, revision, message, original.today)
     path = folder / name
-    content = _render(original, revision, message)
+    try:
+        content = _render(original, revision, message)
+    except (ValueError, IndexError, AttributeError, RecursionError) as exc:
+        raise NotMovable(f"ddlguard could not write the follow-up revision ({exc})") from None
     if "\r\n" in original.source:  # the project's line endings (string literals included)
         content = content.replace("\n", "\r\n")
     try:

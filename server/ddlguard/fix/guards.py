@@ -89,6 +89,8 @@ def guard_for(
         ddl = list(_ddl_checks(dependents, impl, dialect))
     except NoGuard:
         return None
+    except Exception:  # a deparser bug must cost the split (refused), never the run or editor
+        return None
     proven = {c.proves for c in ddl}
     if any(w.check is None and w.needs not in proven for w in writes):
         return None
@@ -119,6 +121,8 @@ def why_not(data_statements: Sequence[str], dialect: str) -> str | None:
         _check_order([impl.write_of(sql, dialect) for sql in data_statements])
     except NoGuard as exc:
         return str(exc)
+    except Exception as exc:
+        return f"ddlguard could not derive the guard ({type(exc).__name__})"
     return None
 
 
