@@ -253,9 +253,17 @@ class _Reader:
         end = utf8_to_codepoints(self.lines[end_line - 1], node.end_col_offset or 0)
         return Range.of(line, col, end_line, end)
 
-    def segment(self, node: ast.AST) -> str:
-        text = ast.get_source_segment("\n".join(self.lines), node) or ""
-        first = text.splitlines()[0] if text else type(node).__name__
+    def segment(self, node: ast.expr | ast.stmt) -> str:
+        """The first line of a call as written (for reasons), cut at 70 characters."""
+        line = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
+        start = utf8_to_codepoints(line, node.col_offset)
+        text = (
+            line[start:]
+            if node.end_lineno != node.lineno
+            else line[start : utf8_to_codepoints(line, node.end_col_offset or 0)]
+        )
+        text = text.rstrip()
+        first = text if text else type(node).__name__
         return first if len(first) <= 70 else first[:67] + "..."
 
     def operations(self, top: ast.stmt, node: ast.stmt, depth: int = 0) -> Iterator[Operation]:

@@ -385,7 +385,10 @@ def _round(
         before: list[Operation] = []
         if c.phase == "downgrade":
             pairs = [p for p in preceding(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
-            before = readers[c.phase].operations(pairs)
+            before = [
+                *readers[c.phase].operations(pairs),
+                *_kept_after(c, readers[c.phase], before=True),
+            ]
         assert c.footprint is not None
         return Placed(i, c.phase, c.stmt, top, c.footprint, ops, before)
 
@@ -427,6 +430,8 @@ def _round(
     downs = [placed(i) for i in moving if candidates[i].phase == "downgrade"]
     for down in downs:
         when, reason, dep = downgrade_when(down)
+        if dep is None and layout.downgrade_when is not None:
+            when = layout.downgrade_when  # free to run on either side: join the others
         if when is None or (layout.downgrade_when not in (None, when)):
             layout.refused[down.key] = (
                 reason
@@ -452,13 +457,15 @@ def _temps(c: _Candidate) -> frozenset[str]:
     return c.footprint.temporary if c.footprint is not None else frozenset()
 
 
-def _kept_after(c: _Candidate, reader: Dependencies) -> list[Operation]:
-    """DDL kept from the candidate's own string that ran after its data: it cannot be cut."""
+def _kept_after(c: _Candidate, reader: Dependencies, *, before: bool = False) -> list[Operation]:
+    """DDL kept from the candidate's own string that ran after its data (it cannot be cut),
+    or with `before`, the DDL that ran before it (crossed when downgrade data runs first)."""
     if not c.kept or c.kept_after is None:
         return []
-    from ddlguard.fix.dependencies import Operation, sql_footprint
-
-    fp = sql_footprint(c.kept_after, reader.reader.dialect)
+    kept = [k for k in c.kept if k not in c.kept_after] if before else list(c.kept_after)
+    if not kept:
+        return []
+    fp = sql_footprint(kept, reader.reader.dialect)
     names = fp.tables | fp.temporary
     if not fp.known or names:
         rng = reader.reader.range_of(c.stmt)
