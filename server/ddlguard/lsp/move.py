@@ -212,32 +212,6 @@ def describe_operation(source: str, decision: Decision) -> str:
     return f"{name}({', '.join(shown)})"
 
 
-def script_name(analysis: Analysis, path: Path, phase: object) -> str | None:
-    """`scripts/sql/2025-01-31-add-users.sql` as the move would name it (for the action title)."""
-    from ddlguard.fix.naming import migration_slug, script_names
-
-    context = analysis.context
-    if context is None:
-        return None
-    try:
-        folder = context.project.scripts_dir(context.settings.scripts_dir)
-    except ConfigError:
-        return None
-    info = analysis.result.info
-    slug = migration_slug(info.message if info else None, path)
-    down = phase == "downgrade"
-    up_path, down_path = script_names(
-        folder, datetime.date.today(), slug, upgrade=not down, downgrade=down, exists=name_taken
-    )
-    chosen = down_path if down else up_path
-    if chosen is None:
-        return None
-    try:
-        return chosen.relative_to(context.project.root.resolve()).as_posix()
-    except ValueError:
-        return chosen.name
-
-
 def _sql_argument(call: ast.Call) -> str | None:
     arg = call.args[0] if call.args else None
     if isinstance(arg, ast.Call) and arg.args:  # sa.text("...")
