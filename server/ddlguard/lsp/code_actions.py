@@ -186,6 +186,9 @@ def _planned(uri: str, good: Good, finding: Finding) -> FixPlan | None:
     except ConfigError as exc:
         log.warning("cannot move: %s", exc)
         fix_plan = None
+    except Exception:  # a planner bug costs the move action, never the other actions
+        log.exception("planning the move of %s in %s failed", finding.code, uri)
+        fix_plan = None
     with _PLANS_LOCK:
         _PLANS[key] = fix_plan
         while len(_PLANS) > _PLANS_KEPT:
