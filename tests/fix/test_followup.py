@@ -158,7 +158,9 @@ def test_the_new_revision(tmp_path: Path) -> None:
     assert "SELECT 1 FROM users WHERE credits IS NULL AND users.credits IS DISTINCT FROM 0" in text
     assert follow.file.path == tmp_path / f"{follow.revision}_add_credits_after_the_data_script.py"
     assert follow.remove_lines == frozenset({25, 26, 30, 31})
-    assert follow.comment.startswith(f"Schema changes that need {SCRIPT} moved to revision ")
+    assert follow.comment == (
+        f"Schema changes that need this data moved to revision {follow.revision} (ddlguard)."
+    )
     assert follow.comment.endswith("(ddlguard).")
 
 

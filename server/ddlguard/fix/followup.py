@@ -86,10 +86,8 @@ def build_follow_up(original: FollowUpInput) -> FollowUp:
     except SyntaxError as exc:  # a bug here must refuse the split, never write a broken file
         raise NotMovable(f"ddlguard could not write the follow-up revision ({exc.msg})") from None
     relative = _relative_to(path, original.path)
-    comment = (
-        f"Schema changes that need {original.script} moved to revision {revision} "
-        f"({relative}) (ddlguard)."
-    )
+    # one short line (the script is named on the line above it; the file is `<rev>_…`)
+    comment = f"Schema changes that need this data moved to revision {revision} (ddlguard)."
     removed = frozenset(s.lineno for s in (*original.deferred, *original.inverse))
     children = tuple(
         reparent(child, original.revision, revision)
