@@ -225,3 +225,24 @@ async def test_a_dangling_symlink_takes_a_script_name(session: Session, project:
     assert resolved.edit is not None and resolved.edit.document_changes
     [create] = [c for c in resolved.edit.document_changes if isinstance(c, types.CreateFile)]
     assert not create.uri.endswith(name) and create.uri.endswith("-2.sql")
+
+
+def test_the_deferred_operation_as_the_title_names_it() -> None:
+    from ddlguard.fix.model import Decision, Outcome
+    from ddlguard.lsp.move import describe_operation
+    from ddlguard.model import Range
+
+    source = (
+        "def upgrade():\n"
+        '    op.alter_column("users", "credits", nullable=False, existing_type=sa.Integer())\n'
+        '    op.execute("ALTER TABLE users ADD CONSTRAINT uq UNIQUE (email)")\n'
+        '    op.create_foreign_key(\n        "fk", "orders", "users", ["user_id"], ["id"]\n    )\n'
+    )
+
+    def described(first: int, last: int) -> str:
+        decision = Decision(None, Outcome.SPLIT, "", Range.of(first, 4, last, 5))  # type: ignore[arg-type]
+        return describe_operation(source, decision)
+
+    assert described(2, 2) == "alter_column(nullable=False)"
+    assert described(3, 3) == "execute(ALTER TABLE users …)"
+    assert described(4, 6) == "create_foreign_key()"
