@@ -23,6 +23,8 @@ from ddlguard.fix.followup import (
 from ddlguard.fix.guards import Check, Guard, guard_for
 from ddlguard.fix.model import ChildMigration, NotMovable, RevisionContext
 from ddlguard.settings import Settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 TODAY = datetime.date(2026, 11, 25)
 SCRIPT = "scripts/sql/2026-11-25-add-credits.sql"
@@ -336,3 +338,38 @@ def test_a_crlf_original_gets_a_crlf_follow_up(tmp_path: Path) -> None:
     follow = build_follow_up(_input(tmp_path, source=crlf))
     assert "\r\n" in follow.file.content and "\n" not in follow.file.content.replace("\r\n", "")
     ast.parse(follow.file.content)
+
+
+@given(
+    quote=st.sampled_from(["'", '"']),
+    spaces=st.sampled_from(["=", " = ", "  =\t"]),
+    annotated=st.booleans(),
+    in_tuple=st.booleans(),
+    comment=st.sampled_from(["", "  # parent", "  # 0002 was here"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    bom=st.booleans(),
+)
+def test_reparent_changes_only_the_literal(
+    quote: str,
+    spaces: str,
+    annotated: bool,
+    in_tuple: bool,
+    comment: str,
+    newline: str,
+    bom: bool,
+) -> None:
+    literal = f"{quote}0002{quote}"
+    value = f"({literal}, {quote}0x{quote})" if in_tuple else literal
+    target = "down_revision: Union[str, None]" if annotated else "down_revision"
+    line = f"{target}{spaces}{value}{comment}"
+    body = (
+        f'"""orders{newline}{newline}Revision ID: 0003{newline}Revises: 0002{newline}"""{newline}'
+        f"from typing import Union{newline}revision = '0003'{newline}{line}{newline}"
+        f"def upgrade():{newline}    pass{newline}"
+    )
+    source = ("\ufeff" if bom else "") + body
+    edit = reparent(ChildMigration(Path("c.py"), source, "0003"), "0002", "abcdef012345")
+    new_line = line.replace(literal, f"{quote}abcdef012345{quote}", 1)
+    expected = source.replace(line, new_line).replace("Revises: 0002", "Revises: abcdef012345")
+    assert edit.new_source == expected
+    assert apply_text_edits(body, edit.edits) == expected.removeprefix("\ufeff")
