@@ -240,7 +240,8 @@ def guard_function(guard: Guard, script: str, original_revision: str, indent: st
         f"{script} has not run on this database yet, or left rows the next schema change "
         f"rejects: {{}}. Deploy in three steps: `alembic upgrade {original_revision}`, then "
         f'`psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {script}`, then `alembic upgrade head` '
-        f"(on PostgreSQL a failing `alembic upgrade head` rolls back to where it began).",
+        f"(on PostgreSQL, run in one transaction as Alembic does by default, this failed "
+        f"`alembic upgrade head` rolled back to where it began).",
         keep_spaces=True,
     )
     i = indent
