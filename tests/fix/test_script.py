@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import datetime
+import unicodedata
 
 import pytest
 from ddlguard.fix.model import NotMovable
@@ -16,6 +18,8 @@ from ddlguard.fix.script import (
     terminate,
     without_directives,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 TODAY = datetime.date(2026, 11, 25)
 
@@ -171,3 +175,11 @@ def test_tool_directives_are_not_copied_into_the_sql(comment: str, kept: str) ->
 def test_a_statement_whose_last_line_has_a_comment_marker_ends_on_its_own_line() -> None:
     assert terminate("UPDATE t SET a = '--'") == "UPDATE t SET a = '--'\n;"
     assert terminate("UPDATE t SET a = 1;;") == "UPDATE t SET a = 1;"
+
+
+@given(st.text())
+def test_comment_text_is_one_line_everywhere_and_reversible(value: str) -> None:
+    encoded = comment_text(value)
+    assert len(f"-- {encoded}".splitlines()) == 1  # every Unicode line break, as editors split
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs") for ch in encoded)
+    assert ast.literal_eval('"' + encoded.replace('"', '\\"') + '"') == value
