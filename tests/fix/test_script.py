@@ -83,11 +83,8 @@ def test_unsafe_revision_ids_are_refused_never_written(revision: str) -> None:
         RunLine("upgrade", "after", revision)
     with pytest.raises(NotMovable, match="revision id"):
         RunLine("upgrade", "after", "abc", revision)
-    with pytest.raises(NotMovable):
-        render_script(
-            migration="m.py", today=TODAY, run_path="s.sql", blocks=[], transaction=False,
-            revision=revision, phase="upgrade",
-        )  # fmt: skip
+    with pytest.raises(NotMovable, match="revision id"):
+        RunLine("downgrade", "before", revision)
 
 
 def test_run_lines_that_make_no_sense_are_rejected() -> None:
@@ -116,14 +113,6 @@ def test_parse_run_line_reads_crlf_scripts() -> None:
     assert parse_run_line("-- x\r\n-- ddlguard-run: downgrade after r1\r\n") == RunLine(
         "downgrade", "after", "r1"
     )
-
-
-def test_legacy_parameters_still_write_a_run_line() -> None:
-    text = render_script(
-        migration="m.py", today=TODAY, run_path="s.sql", blocks=[], transaction=False,
-        revision="abc", phase="downgrade",
-    )  # fmt: skip
-    assert parse_run_line(text) == RunLine("downgrade", "before", "abc")
 
 
 @pytest.mark.parametrize(

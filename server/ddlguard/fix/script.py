@@ -186,22 +186,10 @@ def render_script(
     run_path: str,
     blocks: Sequence[ScriptBlock],
     transaction: bool,
-    run: RunLine | None = None,
-    revision: str | None = None,
-    phase: str | None = None,
+    run: RunLine,
 ) -> str:
-    """The whole file, ending in a newline. `migration` and `run_path` are project-relative.
-
-    `run` says when the script runs; `revision`/`phase` are the older spelling of the same
-    (upgrade after / downgrade before the revision). Raises NotMovable for an unsafe revision.
-    """
-    if run is None:
-        rev = safe_revision(revision) if revision is not None else "unknown"
-        run = (
-            RunLine("upgrade", "after", rev)
-            if phase != "downgrade"
-            else RunLine("downgrade", "before", rev)
-        )
+    """The whole file, ending in a newline. `migration` and `run_path` are project-relative;
+    `run` says when the script runs (its revision ids were checked when it was built)."""
     lines = [
         f"-- Data moved out of migration {comment_text(migration)} (revision {run.revision},"
         f" {run.phase}) by ddlguard on {today.isoformat()}.",
