@@ -361,3 +361,71 @@ def upgrade():
         run = parse_run_line(result.new_files[0].content)
         assert run is not None and run.until == "c0ffee"
         assert [e.path for e in result.other_edits] == [child.path]
+
+
+def test_downgrade_data_after_a_table_it_fills_is_created_runs_after_the_revert(
+    tmp_path: Path,
+) -> None:
+    src = migration(
+        DOWNGRADE.format(
+            body="""op.create_table("legacy", sa.Column("id", sa.Integer()))
+    op.execute("INSERT INTO legacy (id) SELECT id FROM forms")"""
+        )
+    )
+    result = plan(tmp_path, src)
+    run = parse_run_line(result.new_files[0].content)
+    assert run is not None and (run.phase, run.when) == ("downgrade", "after")
+
+
+def test_every_finding_gets_one_decision(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET credits = 0")
+            for n in (1, 2):
+                op.execute("UPDATE orders SET n = 1")
+        """),
+    )
+    assert [d.finding.range.start.line for d in result.decisions] == [13, 15]
+    assert [str(d.outcome) for d in result.decisions] == ["move", "refuse"]
+
+
+def test_downgrade_data_between_the_table_it_fills_and_a_check_it_needs_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Run before the revert, the INSERT would precede the create_table it needs."""
+    src = migration(
+        DOWNGRADE.format(
+            body="""op.create_table("legacy", sa.Column("id", sa.Integer()))
+    op.execute("INSERT INTO legacy (id) SELECT id FROM forms")
+    op.create_check_constraint("ck_mode", "forms", "mode < 4")"""
+        )
+    )
+    result = plan(tmp_path, src)
+    (decision,) = result.decisions
+    assert decision.outcome is Outcome.REFUSE and "both sides" in decision.reason
+
+
+def test_split_moves_the_inverses_first_so_downgrade_data_is_decided_once(tmp_path: Path) -> None:
+    src = migration("""
+        def upgrade():
+            op.add_column("rooms", sa.Column("label", sa.String()))
+            op.execute("UPDATE rooms SET label = name")
+            op.drop_column("rooms", "name")
+
+
+        def downgrade():
+            op.add_column("rooms", sa.Column("name", sa.String()))
+            op.execute("UPDATE rooms SET name = label")
+            op.drop_column("rooms", "label")
+        """)
+    result = plan(tmp_path, src)
+    assert [str(d.outcome) for d in result.decisions] == ["split", "move"]
+    follow_up = next(f for f in result.new_files if f.path.suffix == ".py")
+    assert 'op.add_column("rooms", sa.Column("name"' in follow_up.content.split("def downgrade")[1]
+    rollback = next(f for f in result.new_files if f.relative.endswith("-rollback.sql"))
+    run = parse_run_line(rollback.content)
+    assert run is not None and (run.phase, run.when) == ("downgrade", "before")
+    again = plan(tmp_path, result.new_source)
+    assert not again.changed, [d.reason for d in again.decisions]

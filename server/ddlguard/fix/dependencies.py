@@ -99,6 +99,13 @@ class Operation:
     table: str | None = None  # the table `columns` belong to
     columns: frozenset[str] | None = None  # the columns of `table` it is about; None: all
 
+    def strict(self) -> Operation:
+        """The same operation counting everything it touches (see `first_dependent`)."""
+        return Operation(
+            self.top, self.range, self.label, self.touches, self.known, self.touches, self.sql,
+            self.table, self.columns,
+        )  # fmt: skip
+
     def depends_on(self, footprint: Footprint) -> bool:
         if not self.known or not footprint.known:
             return True
@@ -600,7 +607,17 @@ class Dependencies:
         return []
 
 
-def first_dependent(footprint: Footprint, ops: Sequence[Operation]) -> Operation | None:
+def first_dependent(
+    footprint: Footprint, ops: Sequence[Operation], *, crossed_backwards: bool = False
+) -> Operation | None:
+    """The first of `ops` that needs the data first.
+
+    With `crossed_backwards` the data would now run *before* `ops` (downgrade data run ahead
+    of the revert): then an operation that only adds (a column, a table) counts too, since the
+    data may need what it adds.
+    """
+    if crossed_backwards:
+        ops = [op if not op.known else op.strict() for op in ops]
     return next((op for op in ops if op.depends_on(footprint)), None)
 
 

@@ -87,7 +87,7 @@ When = Literal["before", "after"]
 def downgrade_when(p: Placed) -> tuple[When | None, str, Operation | None]:
     """`before` (dependents after it), `after` (dependents before it), or None with the reason."""
     after = first_dependent(p.footprint, p.after)
-    before = first_dependent(p.footprint, p.before)
+    before = first_dependent(p.footprint, p.before, crossed_backwards=True)
     if after is not None and before is not None:
         return (
             None,

@@ -176,7 +176,12 @@ def plan_moves(
         if i not in layout.outcome:
             skipped.append(Skipped(c.finding, layout.refused[i][0]))
     if not chosen:
-        return _unchanged(path, source, skipped, _refusals(candidates, layout, path))
+        return _unchanged(
+            path,
+            source,
+            skipped,
+            _with_unplanned(ordered, _refusals(candidates, layout, path), skipped),
+        )
 
     slug = migration_slug(info.message, path)
     phases = {c.phase for c in chosen}
@@ -249,7 +254,7 @@ def plan_moves(
         )
         scripts.append(NewFile(script, _relative(script, rel_root), content))
 
-    decisions = _decisions(candidates, layout, path, follow_up)
+    decisions = _with_unplanned(ordered, _decisions(candidates, layout, path, follow_up), skipped)
     bom = "\ufeff" if source.startswith("\ufeff") else ""
     return FixPlan(
         path=path,
@@ -427,6 +432,10 @@ def _round(
             else:
                 layout.outcome[key] = Outcome.MOVE
                 layout.reasons.setdefault(key, "nothing after it in upgrade() needs its data")
+    if layout.split is not None and "downgrade" in functions:
+        # the inverses go to the follow-up's downgrade(), which runs before all of this one
+        undone = inverse_prefix(layout.split.deferred, functions["downgrade"].body)
+        skip |= {id(stmt) for stmt in undone}
     downs = [placed(i) for i in moving if candidates[i].phase == "downgrade"]
     for down in downs:
         when, reason, dep = downgrade_when(down)
@@ -698,6 +707,16 @@ def _decisions(
             reason, op = layout.refused[i]
             out.append(Decision(c.finding, Outcome.REFUSE, reason, op.range if op else None))
     return tuple(out)
+
+
+def _with_unplanned(
+    ordered: Sequence[Finding], decided: tuple[Decision, ...], skipped: Sequence[Skipped]
+) -> tuple[Decision, ...]:
+    """One decision per finding, in order: the candidates' and a refusal for every other."""
+    by_id = {id(d.finding): d for d in decided}
+    for s in skipped:
+        by_id.setdefault(id(s.finding), Decision(s.finding, Outcome.REFUSE, s.reason))
+    return tuple(by_id[id(f)] for f in ordered if id(f) in by_id)
 
 
 def _refusals(candidates: list[_Candidate], layout: _Layout, path: Path) -> tuple[Decision, ...]:
