@@ -130,7 +130,10 @@ def downgrade():
     run = parse_run_line(script.read_text("utf-8"))
     assert run is not None and run.until is not None and run.until in follow.name
     assert f"then deploy revision {run.until} and later" in proc.stdout
-    assert "DG001 split: `op.alter_column(\"users\", \"credits\", nullable=False)` needs the data first" in proc.stdout
+    assert (
+        'DG001 split: `op.alter_column("users", "credits", nullable=False)` needs the data first'
+        in proc.stdout
+    )
     # the follow-up is ddlguard-clean and a second run changes nothing
     again = ddlguard("--unsafe-fixes", ".", cwd=tmp_path)
     assert "moved" not in again.stdout, again.stdout
