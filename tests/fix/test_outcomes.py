@@ -429,3 +429,23 @@ def test_split_moves_the_inverses_first_so_downgrade_data_is_decided_once(tmp_pa
     assert run is not None and (run.phase, run.when) == ("downgrade", "before")
     again = plan(tmp_path, result.new_source)
     assert not again.changed, [d.reason for d in again.decisions]
+
+
+def test_a_follow_up_the_followup_module_refuses_refuses_the_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ddlguard.fix import followup
+    from ddlguard.fix.model import NotMovable
+
+    def refuse(_: object) -> object:
+        raise NotMovable("the deferred code reads a value only the original computes")
+
+    monkeypatch.setattr(followup, "build_follow_up", refuse)
+    body, _ = DEPENDENT["backfill then NOT NULL"]
+    result = plan(tmp_path, migration(body))
+    (decision,) = result.decisions
+    assert decision.outcome is Outcome.REFUSE
+    assert decision.reason.endswith(
+        "but the deferred code reads a value only the original computes"
+    )
+    assert result.new_source == result.source and not result.new_files

@@ -113,6 +113,26 @@ def plan_moves(
     as a new head with no children. Raises `ConfigError` when the scripts folder resolves
     outside the project root.
     """
+    return _plan(
+        source, path, findings, project=project, settings=settings, today=today,
+        exists=exists, context=context, forced={},
+    )  # fmt: skip
+
+
+def _plan(
+    source: str,
+    path: Path,
+    findings: Sequence[Finding],
+    *,
+    project: Project,
+    settings: Settings,
+    today: datetime.date,
+    exists: Callable[[Path], bool],
+    context: RevisionContext | None,
+    forced: dict[int, str],
+) -> FixPlan:
+    """`plan_moves`, with `forced` refusals (by `id(finding)`): a split the follow-up module
+    refused is planned again with its statements refused."""
     scripts_dir = project.scripts_dir(settings.scripts_dir)
     dialect = project.dialect(settings.dialect)
     text = source[1:] if source.startswith("\ufeff") else source
@@ -165,7 +185,12 @@ def plan_moves(
         return _unchanged(path, source, skipped)
 
     try:
-        layout = _decide(candidates, tree, text, index, dialect, revision, context)
+        refusals: dict[int, tuple[str, Operation | None]] = {
+            i: (forced[id(c.finding)], None)
+            for i, c in enumerate(candidates)
+            if id(c.finding) in forced
+        }
+        layout = _decide(candidates, tree, text, index, dialect, revision, context, refusals)
     except RecursionError:
         reason = "the code is too deeply nested"
         return _unchanged(
@@ -211,9 +236,24 @@ def plan_moves(
     new_files: list[NewFile] = []
     other_edits: list[FileEdit] = []
     follow_up: str | None = layout.until
+    again = {  # should the follow-up (or the later revision's guard) fail: refuse these
+        **forced,
+        **{
+            id(candidates[k].finding): reason_for(op)
+            for k, (op, _) in layout.dependent.items()
+            if candidates[k].phase == "upgrade"
+        },
+    }
     if layout.split is not None:
         up_rel = _relative(up, rel_root) if up is not None else ""
-        built = _build_follow_up(layout, path, text, tree, info.message, up_rel, today, context)
+        try:
+            built = _build_follow_up(layout, path, text, tree, info.message, up_rel, today, context)
+        except NotMovable as exc:
+            return _plan(
+                source, path, findings, project=project, settings=settings, today=today,
+                exists=exists, context=context,
+                forced={k: f"{v}, but {exc.reason}" if k not in forced else v for k, v in again.items()},
+            )  # fmt: skip
         follow_up = built.revision
         first = min(s.lineno for s in layout.split.deferred)
         for line in built.remove_lines:
@@ -221,7 +261,14 @@ def plan_moves(
         new_files.append(built.file)
         other_edits.extend(built.child_edits)
     elif layout.guarded is not None and up is not None:
-        other_edits.append(_guard_revision(layout, _relative(up, rel_root), revision, dialect))
+        try:
+            other_edits.append(_guard_revision(layout, _relative(up, rel_root), revision, dialect))
+        except NotMovable as exc:
+            return _plan(
+                source, path, findings, project=project, settings=settings, today=today,
+                exists=exists, context=context,
+                forced={k: f"{v}, but {exc.reason}" if k not in forced else v for k, v in again.items()},
+            )  # fmt: skip
 
     removed = [c.stmt for c in chosen if not c.kept]
     helpers, imports = unused_after(tree, removed, {c.phase for c in chosen})
@@ -345,10 +392,10 @@ def _decide(
     dialect: str,
     revision: str,
     context: RevisionContext | None,
+    refused: dict[int, tuple[str, Operation | None]],
 ) -> _Layout:
     """Move, split or refuse each candidate; refusals free statements that then count as
     operations for the others, so this runs to a fixed point (each round refuses one more)."""
-    refused: dict[int, tuple[str, Operation | None]] = {}
     functions = {
         s.name: s
         for s in tree.body
