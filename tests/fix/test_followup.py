@@ -373,3 +373,20 @@ def test_reparent_changes_only_the_literal(
     expected = source.replace(line, new_line).replace("Revises: 0002", "Revises: abcdef012345")
     assert edit.new_source == expected
     assert apply_text_edits(body, edit.edits) == expected.removeprefix("\ufeff")
+
+
+def test_a_second_script_guarding_the_same_revision_gets_its_own_guard(tmp_path: Path) -> None:
+    child = ChildMigration(tmp_path / "0003.py", CHILD, "0003")
+    once = guard_revision(child, GUARD, SCRIPT, "0002", "postgresql")
+    again = guard_revision(
+        ChildMigration(child.path, once.new_source, "0003"), GUARD, SCRIPT, "0002", "postgresql"
+    )
+    assert again.edits == () and again.new_source == once.new_source  # the same script: done
+    other = "scripts/sql/2026-11-25-other.sql"
+    twice = guard_revision(
+        ChildMigration(child.path, once.new_source, "0003"), GUARD, other, "0001", "postgresql"
+    ).new_source
+    assert "def upgrade():\n    _require_data_script_2()\n    _require_data_script()\n" in twice
+    assert "def _require_data_script_2():" in twice and f"while {other} has not run" in twice
+    result = analyze_source(twice, child.path, Settings(), in_version_dir=True)
+    assert [f.code for f in result.findings] == []

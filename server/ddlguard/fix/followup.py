@@ -234,7 +234,9 @@ def _render(original: FollowUpInput, revision: str, message: str) -> str:
     return "\n".join(body) + "\n"
 
 
-def guard_function(guard: Guard, script: str, original_revision: str, indent: str) -> list[str]:
+def guard_function(
+    guard: Guard, script: str, original_revision: str, indent: str, name: str = GUARD_FUNCTION
+) -> list[str]:
     """The guard as a module-level function (also what a later new revision gets)."""
     stop = _wrap(
         f"{script} has not run on this database yet, or left rows the next schema change "
@@ -246,7 +248,7 @@ def guard_function(guard: Guard, script: str, original_revision: str, indent: st
     )
     i = indent
     lines = [
-        f"def {GUARD_FUNCTION}():",
+        f"def {name}():",
         f'{i}"""Stop before the schema changes while {script} has not run (ddlguard)."""',
         f"{i}from alembic import context, op",
         f"{i}from sqlalchemy import text",
@@ -468,8 +470,17 @@ def guard_revision(
     upgrade = _function(tree, "upgrade")
     if upgrade is None or not upgrade.body:
         raise NotMovable(f"{child.path.name} has no upgrade() to guard")
-    if any(isinstance(s, ast.FunctionDef) and s.name == GUARD_FUNCTION for s in tree.body):
-        raise NotMovable(f"{child.path.name} already has a {GUARD_FUNCTION}()")
+    defined = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    for function in defined.values():
+        doc = ast.get_docstring(function) or ""
+        if function.name.startswith(GUARD_FUNCTION) and f"while {script} has" in doc:
+            return FileEdit(child.path, child.source, child.source, ())  # already guarded
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | set(defined)
+    name = next(
+        candidate
+        for candidate in (GUARD_FUNCTION, *(f"{GUARD_FUNCTION}_{n}" for n in range(2, 100)))
+        if candidate not in names
+    )  # a second script guarding the same revision gets a guard of its own
     lines = split_lines(text)
     first = upgrade.body[0]
     if first.lineno == upgrade.lineno:
@@ -486,10 +497,10 @@ def guard_revision(
         at = first.lineno - 1 - (len(_segment(lines, first)) - _height(first))
     newline = "\r\n" if "\r\n" in text else "\n"
     pieces = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
-    pieces.insert(at, f"{indent}{GUARD_FUNCTION}(){newline}")
+    pieces.insert(at, f"{indent}{name}(){newline}")
     if pieces and not pieces[-1].endswith(("\n", "\r")):
         pieces[-1] += newline
-    helper = guard_function(guard, script, original_revision, indent)
+    helper = guard_function(guard, script, original_revision, indent, name)
     pieces.append(newline + newline + newline.join(helper) + newline)
     new_text = "".join(pieces)
     try:
