@@ -8,10 +8,11 @@ from their SET values, an INSERT's row absent) and for rows the DDL would reject
 NOT NULL, duplicates before UNIQUE, orphans before a foreign key, CHECK violators).
 
 Every check must return no row once the script has run, so it is only built when the statement
-is idempotent and deterministic: `SET price = price * 100`, volatile functions, `INSERT …
-SELECT`, CTEs and statements that later ones in the same script disturb get no guard (`None`),
-and the planner then refuses the split. The SQL is derived with the real parsers: pglast for PostgreSQL (fragments deparsed from its
-tree, the whole re-parsed), sqlglot for MySQL, SQLite, SQL Server and Oracle; the generic
+is idempotent and deterministic: `SET price = price * 100`, volatile functions (except a fill
+of exactly the NULLs a following NOT NULL checks), `INSERT … SELECT`, CTEs and statements that
+later ones in the same script disturb get no guard (`None`), and the planner then refuses the
+split. The SQL is derived with the real parsers: pglast for PostgreSQL (fragments deparsed from
+its tree, the whole re-parsed), sqlglot for MySQL, SQLite, SQL Server and Oracle; the generic
 dialect gets no guard, so its splits are refused.
 """
 
@@ -42,8 +43,8 @@ class Check:
 
     why: str
     sql: str
-    # what a DDL precondition check proves, e.g. ("not null", "users", "token"): a statement
-    # with no check of its own may rely on it (see `NullFill`)
+    # what a DDL precondition check proves, e.g. ("not null", "", "users", "token"): a fill
+    # of NULLs with no check of its own may rely on it (see `_write`)
     proves: tuple[str, ...] = ()
 
 
@@ -67,7 +68,7 @@ class _Write:
     reads: frozenset[str]  # every table the check reads (the target included)
     set_columns: frozenset[str]  # UPDATE's targets (normalised)
     columns: frozenset[str]  # every column the statement names (normalised)
-    check: Check | None  # None: a NOT NULL check among the DDL's must prove it (`needs`)
+    check: Check | None  # None: a DDL check whose `proves` equals `needs` must prove it
     needs: tuple[str, ...] = ()
 
 
