@@ -138,3 +138,12 @@ def test_a_whole_row_passed_to_a_function_meets_every_column() -> None:
     fp = sql_footprint(["UPDATE users u SET credits = score(u)"], "postgresql")
     source = 'from alembic import op\n\ndef upgrade():\n    op.alter_column("users", "name", nullable=False)\n'
     assert first_dependent(fp, ops_after(source)) is not None
+
+
+def test_an_autocommit_block_runs_nothing_by_itself() -> None:
+    source = (
+        "from alembic import op\n\ndef upgrade():\n"
+        "    with op.get_context().autocommit_block():\n"
+        '        op.create_index("ix", "orders", ["total"])\n'
+    )
+    assert first_dependent(USERS, ops_after(source)) is None

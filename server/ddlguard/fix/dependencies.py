@@ -49,6 +49,7 @@ _BATCH_SHIFT = {"add_column", "alter_column", "drop_column", "create_unique_cons
                 "create_index", "drop_index", "drop_constraint", "create_exclude_constraint",
                 "create_table_comment", "drop_table_comment"}  # fmt: skip
 _MAX_HELPER_DEPTH = 4
+_CONTEXT_METHODS = frozenset({"autocommit_block", "begin_transaction", "is_offline_mode"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,7 @@ class _Reader:
         self.helpers = {
             s.name: s for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
+        self.skip: frozenset[int] = frozenset()
 
     def range_of(self, node: ast.expr | ast.stmt) -> Range:
         line, end_line = node.lineno, node.end_lineno or node.lineno
@@ -286,7 +288,7 @@ class _Reader:
                         and isinstance(var, ast.Name)
                     ):
                         batches[var.id] = self._table_arg(call, 0, "table_name")
-        for call in _calls_in_order(node):
+        for call in _calls_in_order(node, self.skip):
             yield from self._call(top, call, batches, depth)
 
     def _call(
@@ -331,6 +333,14 @@ class _Reader:
         qual = self.scope.qualname(func)
         if qual is not None:
             return any(qual == m or qual.startswith(m + ".") for m in _SAFE_MODULES)
+        # Alembic's context: `op.get_context().autocommit_block()` commits, runs no statement
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in _CONTEXT_METHODS
+            and isinstance(func.value, ast.Call)
+            and _op_name(func.value) == "get_context"
+        ):
+            return True
         # a method on a value built in the file (`t.update().where(...)`): builds, runs nothing
         if isinstance(func, ast.Attribute) and func.attr not in ("create", "drop", "execute"):
             from ddlguard.fix.codemod import PURE_CALLS
@@ -530,12 +540,14 @@ def _op_name(call: ast.Call) -> str | None:
     return None
 
 
-def _calls_in_order(node: ast.AST) -> list[ast.Call]:
+def _calls_in_order(node: ast.AST, skip: frozenset[int] = frozenset()) -> list[ast.Call]:
     """The calls in a statement that run first to last: outer calls before their arguments'
     builders do not matter here, so source order of the outermost calls is enough."""
     found: list[ast.Call] = []
 
     def visit(item: ast.AST) -> None:
+        if id(item) in skip:  # a data statement that moves too (inside a `with` block)
+            return
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             return
         if isinstance(item, ast.Call):
@@ -593,7 +605,12 @@ class Dependencies:
     def __init__(self, tree: ast.Module, text: str, scope: Scope, dialect: str) -> None:
         self.reader = _Reader(tree, text, scope, dialect)
 
-    def operations(self, pairs: Sequence[tuple[ast.stmt, ast.stmt]]) -> list[Operation]:
+    def operations(
+        self, pairs: Sequence[tuple[ast.stmt, ast.stmt]], skip: frozenset[int] = frozenset()
+    ) -> list[Operation]:
+        """The operations of `pairs` (top-level statement, statement); statements whose id is
+        in `skip` (data statements that move as well) are left out wherever they sit."""
+        self.reader.skip = skip
         out: list[Operation] = []
         for top, stmt in pairs:
             out += self.reader.operations(top, stmt)

@@ -61,6 +61,7 @@ from ddlguard.fix.script import RunLine, ScriptBlock, render_script
 from ddlguard.fix.sqltext import execution_path, split_sql
 from ddlguard.fix.temporary import temporary_order
 from ddlguard.model import Applicability, Finding
+from ddlguard.positions import utf8_to_codepoints
 from ddlguard.project import Project
 from ddlguard.settings import Settings
 
@@ -423,8 +424,8 @@ def _round(
 ) -> _Layout:
     layout = _Layout(refused=dict(refused))
     moving = [i for i in range(len(candidates)) if i not in refused]
-    skip = {id(candidates[i].stmt) for i in moving if not candidates[i].kept}
-    skip |= {line for i in moving for line in candidates[i].carried}
+    moving_ids = {id(candidates[i].stmt) for i in moving if not candidates[i].kept}
+    skip = moving_ids | {line for i in moving for line in candidates[i].carried}  # ids, lines
 
     def placed(i: int) -> Placed:
         c = candidates[i]
@@ -432,7 +433,7 @@ def _round(
         ancestors = c.ancestors or []
         top = next((a for a in ancestors if isinstance(a, ast.stmt) and a in fn.body), c.stmt)
         after = [p for p in following(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
-        ops = readers[c.phase].operations(after)
+        ops = readers[c.phase].operations(after, frozenset(moving_ids))
         ops = [*_kept_after(c, readers[c.phase]), *ops]
         before: list[Operation] = []
         if c.phase == "downgrade":
@@ -788,7 +789,7 @@ def _block(c: _Candidate) -> ScriptBlock:
 
 def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
     """Check one finding can move exactly and compute its SQL; raise NotMovable otherwise."""
-    tree, text = index.tree, index.text
+    tree = index.tree
     if finding.code not in MOVABLE_CODES:
         raise NotMovable(f"{finding.code} is not a data operation ddlguard moves")
     fix = finding.fix
@@ -820,11 +821,11 @@ def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
     python: str | None = None
     if finding.code == "DG003" or kind == "bulk_insert":
         statements = tuple(render_bulk_insert(call, scope, dialect))
-        python = ast.get_source_segment(text, stmt, padded=True)
+        python = _segment(index, stmt, padded=True)
     elif finding.code == "DG002" or kind == "core":
         _check_exec_args(call)
         statements = tuple(render_core(call.args[0], scope, dialect))
-        python = ast.get_source_segment(text, stmt, padded=True)
+        python = _segment(index, stmt, padded=True)
     else:
         _check_exec_args(call)
         sql = finding.data.get("sql")
@@ -832,13 +833,15 @@ def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
             raise NotMovable("the SQL text cannot be read statically")
         via = execution_path(call, scope)
         literal = _literal_sql_arg(call)
-        literal_source = ast.get_source_segment(text, literal) if literal is not None else None
         first = split_sql(sql, dialect, via=via)  # refuses what cannot be exact
         ordered = temporary_order(first.statements, dialect)
+        literal_source = (
+            _segment(index, literal) if literal is not None and first.kept else None
+        )  # only when DDL stays: the literal is rewritten then
         split = split_sql(sql, dialect, via=via, literal=literal_source, move=ordered.move)
         statements = split.moved
         if literal is None:  # built in Python: show the reviewer where from
-            python = ast.get_source_segment(text, stmt, padded=True)
+            python = _segment(index, stmt, padded=True)
         if split.kept:
             if literal is None or split.kept_literal is None:
                 raise NotMovable(
@@ -855,6 +858,14 @@ def _candidate(finding: Finding, index: TreeIndex, dialect: str) -> _Candidate:
     found.siblings = _block_of(ancestors)
     found.function, found.ancestors = function, ancestors
     return found
+
+
+def _segment(index: TreeIndex, node: ast.expr | ast.stmt, *, padded: bool = False) -> str:
+    """The node's source (with `padded`, its first line indented as in the file)."""
+    text = index.segment(node)
+    if not padded:
+        return text
+    return " " * utf8_to_codepoints(index.lines[node.lineno - 1], node.col_offset) + text
 
 
 def _block_of(ancestors: list[ast.AST]) -> list[ast.stmt] | None:
