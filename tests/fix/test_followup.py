@@ -390,3 +390,13 @@ def test_a_second_script_guarding_the_same_revision_gets_its_own_guard(tmp_path:
     assert "def _require_data_script_2():" in twice and f"while {other} has not run" in twice
     result = analyze_source(twice, child.path, Settings(), in_version_dir=True)
     assert [f.code for f in result.findings] == []
+
+
+def test_a_follow_up_that_would_hold_data_is_refused(tmp_path: Path) -> None:
+    source = ORIGINAL.replace(
+        '    op.add_column("users", sa.Column("tags"',
+        '    for n in range(3):\n        op.execute(f"UPDATE users SET credits = {n}")\n'
+        '    op.add_column("users", sa.Column("tags"',
+    )
+    with pytest.raises(NotMovable, match="would make the follow-up revision a data migration"):
+        build_follow_up(_input(tmp_path, source=source, inverse=False))

@@ -85,6 +85,7 @@ def build_follow_up(original: FollowUpInput) -> FollowUp:
         ast.parse(content)
     except SyntaxError as exc:  # a bug here must refuse the split, never write a broken file
         raise NotMovable(f"ddlguard could not write the follow-up revision ({exc.msg})") from None
+    _no_findings(content, path)
     relative = _relative_to(path, original.path)
     # one short line (the script is named on the line above it; the file is `<rev>_…`)
     comment = f"Schema changes that need this data moved to revision {revision} (ddlguard)."
@@ -95,6 +96,21 @@ def build_follow_up(original: FollowUpInput) -> FollowUp:
         if child.path != path
     )
     return FollowUp(revision, NewFile(path, relative, content), removed, comment, children)
+
+
+def _no_findings(content: str, path: Path) -> None:
+    """The follow-up must be a clean, schema-only revision: data left in the deferred code (a
+    loop of UPDATEs the planner could not move) would make it a data migration again."""
+    from ddlguard.engine import analyze_source
+    from ddlguard.settings import Settings
+
+    result = analyze_source(content, path, Settings(), in_version_dir=True)
+    if result.findings:
+        first = result.findings[0]
+        raise NotMovable(
+            f"the operations that would be deferred include {first.code} ({first.message}), "
+            f"which would make the follow-up revision a data migration"
+        )
 
 
 def new_revision_id(

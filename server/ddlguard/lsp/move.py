@@ -20,6 +20,7 @@ import importlib.util
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,7 @@ def revision_context_for(
     if ini is not None:
         ini_text = read_disk(ini)
         template = file_template_of(ini_text) if ini_text is not None else None
-    return revision_context(
+    found = revision_context(
         me,
         analysis.result.info,
         graph,
@@ -129,6 +130,8 @@ def revision_context_for(
         file_template=template,
         diff_base=diff_base,
     )
+    # one migration at a time, as the CLI names a single file's scripts: `{date}-{slug}.sql`
+    return replace(found, order=None)
 
 
 def refusals(text: DocText, analysis: Analysis, path: Path) -> list[Decision]:
