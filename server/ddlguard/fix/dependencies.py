@@ -455,6 +455,8 @@ class _Reader:
         needs: set[str] = set()
         touches: set[str] = set()
         for statement in statements:
+            if statement.kind is StatementKind.READ and not statement.locking:
+                continue  # a SELECT whose rows nobody uses changes nothing, whenever it runs
             if statement.kind not in (StatementKind.DDL, StatementKind.DML, StatementKind.READ):
                 if statement.kind is StatementKind.CONTROL:
                     continue

@@ -485,6 +485,18 @@ def _round(
         undone = inverse_prefix(layout.split.deferred, functions["downgrade"].body)
         skip |= {id(stmt) for stmt in undone}
     downs = [placed(i) for i in moving if candidates[i].phase == "downgrade"]
+    # those that must run on one side decide it; the ones free to run on either side join them;
+    # when they need both sides (one rollback script has one), none of them moves
+    downs.sort(key=lambda d: downgrade_when(d)[2] is None)
+    sides = {downgrade_when(d)[0] for d in downs if downgrade_when(d)[2] is not None}
+    if len(sides) > 1:
+        for down in [d for d in downs if downgrade_when(d)[2] is not None]:
+            layout.refused[down.key] = (
+                "the data statements of downgrade() need both sides of the revert, and one "
+                "rollback script runs on one side; move them by hand",
+                downgrade_when(down)[2],
+            )
+        downs = [d for d in downs if downgrade_when(d)[2] is None]
     for down in downs:
         when, reason, dep = downgrade_when(down)
         if dep is None and layout.downgrade_when is not None:
