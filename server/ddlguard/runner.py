@@ -76,6 +76,8 @@ class CheckRun:
     resolver: Resolver = field(default_factory=Resolver)
     # the on-disk cache (`ddlguard.cache`) when the run uses one; saved by its caller
     cache: RunCache | None = None
+    # data scripts a fix wrote that still have to be run (the report must not say "passed")
+    pending: list[str] = field(default_factory=list)
 
 
 class SettingsCache:

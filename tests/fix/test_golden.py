@@ -23,7 +23,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
             op.add_column("users", sa.Column("name", sa.String()))
             # names for old rows
             op.execute("UPDATE users SET name = 'o''brien' WHERE name IS NULL")  # ticket 12
-            op.alter_column("users", "name", nullable=False)
+            op.create_index("ix_orders_total", "orders", ["total"])
 
 
         def downgrade():
@@ -35,7 +35,7 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
             op.add_column("users", sa.Column("name", sa.String()))
             # names for old rows
             # Data change moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.alter_column("users", "name", nullable=False)
+            op.create_index("ix_orders_total", "orders", ["total"])
 
 
         def downgrade():
@@ -46,7 +46,6 @@ def test_inline_sql_moves_verbatim_and_leaves_a_comment(tmp_path: Path) -> None:
     assert [f.path.name for f in result.new_files] == [UP]
     assert body(script(result, UP)) == (
         "BEGIN;\n\n-- names for old rows\n-- ticket 12\n"
-        '-- in the migration this ran before: op.alter_column("users", "name", nullable=False)\n'
         "UPDATE users SET name = 'o''brien' WHERE name IS NULL;\n\nCOMMIT;\n"
     )
 
@@ -102,7 +101,7 @@ def test_multi_statement_string_keeps_its_ddl_in_the_migration(tmp_path: Path) -
 
         def upgrade():
             # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.execute("ALTER TABLE users ADD COLUMN age int")
+            op.execute("ALTER TABLE users ADD COLUMN age int;")
     """)
     result = plan(tmp_path, before)
     assert result.new_source == after
@@ -372,7 +371,9 @@ def test_ddl_kept_in_text_and_triple_quotes(tmp_path: Path) -> None:
 
         def upgrade():
             # Data statements moved to scripts/sql/2026-11-25-backfill-names.sql (ddlguard).
-            op.execute(sa.text("""CREATE INDEX ix_a ON a (b)"""))
+            op.execute(sa.text("""
+                CREATE INDEX ix_a ON a (b);
+            """))
     ''')
     result = plan(tmp_path, before)
     assert result.new_source == after

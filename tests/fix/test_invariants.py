@@ -13,6 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
 from ddlguard.fix import apply_text_edits, plan_moves
 from ddlguard.project import Project
 from ddlguard.settings import Settings
@@ -42,6 +43,15 @@ class Gen:
     refused: int = 0
 
 
+def _expect(gen: Gen, sql: str, moved: str) -> None:
+    """What SQLAlchemy's text() sends reaches the script; a `:name` it reads as a bind
+    parameter with no value (the migration itself would fail) is refused."""
+    if sa.text(sql)._bindparams:
+        gen.refused += 1
+    else:
+        gen.values.append(str(sa.text(moved).compile()))
+
+
 @st.composite
 def operation(draw: st.DrawFn, gen: Gen, n: int) -> None:
     kind = draw(
@@ -60,11 +70,11 @@ def operation(draw: st.DrawFn, gen: Gen, n: int) -> None:
                 "conn": f"conn.execute(sa.text({sql!r}))"}[kind]  # fmt: skip
         gen.uses_conn |= kind == "conn"
         gen.lines.append(call)
-        gen.values.append(sql)
+        _expect(gen, sql, sql)
     elif kind == "multi":
         sql = f"ALTER TABLE t{n} ADD COLUMN x int; DELETE FROM t{n} WHERE name = {sql_quote(value)}"
         gen.lines.append(f"op.execute({sql!r})")
-        gen.values.append(f"DELETE FROM t{n} WHERE name = {sql_quote(value)}")
+        _expect(gen, sql, f"DELETE FROM t{n} WHERE name = {sql_quote(value)}")
     elif kind == "bulk":
         gen.module.append(TABLE_DEF.format(n=n))
         gen.lines.append(f"op.bulk_insert(tbl{n}, [{{'id': {n}, 'name': {value!r}}}])")
@@ -132,13 +142,19 @@ def test_every_move_keeps_the_invariants(case: tuple[str, Gen, Gen]) -> None:
     assert not any(f.path in taken for f in plan.new_files)
 
     # every refused finding is a generated loop; everything else moved and is gone on re-check
-    assert len(plan.skipped) == up.refused + down.refused
-    assert len(findings_of(plan.new_source)) == len(plan.skipped)
+    # (a refused one after a split's cut went to the follow-up revision, where it is found)
+    # (more may be refused: a dependent schema operation that cannot be cut away from it)
+    assert len(plan.skipped) >= up.refused + down.refused
+    assert len(plan.moved) + len(plan.skipped) == len(findings)
+    follow_ups = [f.content for f in plan.new_files if f.path.suffix == ".py"]
+    found = len(findings_of(plan.new_source)) + sum(len(findings_of(t)) for t in follow_ups)
+    assert found == len(plan.skipped)
 
     # everything removed appears in a script
     scripts = "\n".join(f.content for f in plan.new_files)
+    moved_sql = " ".join(str(m.finding.data.get("sql")) for m in plan.moved)
     for value in up.values + down.values:
-        assert value in scripts
+        assert value in scripts or value not in moved_sql
     for moved in plan.moved:
         sql = moved.finding.data.get("sql")
         if isinstance(sql, str):
@@ -155,7 +171,8 @@ def test_every_move_keeps_the_invariants(case: tuple[str, Gen, Gen]) -> None:
         for number in range(i1 + 1, i2 + 1):
             line = old[number - 1].strip()
             helper = line.startswith(("conn = op.get_bind()", "tbl")) or line == ""
-            assert number in moved or helper, (number, old[number - 1])
+            deferred = any(line in text for text in follow_ups)  # split off to the follow-up
+            assert number in moved or helper or deferred, (number, old[number - 1])
         for line in new[j1:j2]:
             text = line.strip()
             assert (

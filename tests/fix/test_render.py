@@ -91,3 +91,16 @@ def test_refuses_what_cannot_be_rendered_exactly(call: str, reason: str) -> None
     with pytest.raises(NotMovable) as raised:
         render(call)
     assert reason in raised.value.reason
+
+
+@pytest.mark.parametrize(
+    ("call", "why"),
+    [
+        ('op.execute(t.delete().where(sa.text("n = 1 \\\\! id")))', "meta-command"),
+        ('op.execute(t.delete().where(sa.text("n = \\\\:USER")))', "replace :USER"),
+        ('op.bulk_insert(t, [{"n": "a\\x00b"}])', "NUL"),
+    ],
+)
+def test_rendered_sql_that_psql_would_change_is_refused(call: str, why: str) -> None:
+    with pytest.raises(NotMovable, match=why):
+        render(call)

@@ -12,10 +12,10 @@ from lsprotocol import types
 from .conftest import Project, migration
 from .harness import Session, apply_workspace_edit, capabilities, start_session, stop_session
 
-TWO = (
+TWO = (  # two independent data statements: each one is a plain move
     '    op.add_column("users", sa.Column("active", sa.Boolean()))\n'
     '    op.execute("UPDATE users SET active = true")\n'
-    '    op.execute("DELETE FROM users WHERE id < 0")'
+    '    op.execute("DELETE FROM sessions WHERE id < 0")'
 )
 MULTI = '    op.execute(\n        """\n        UPDATE users\n        SET active = true\n        """\n    )'
 
@@ -62,7 +62,7 @@ async def test_move_one_is_one_workspace_edit(session: Session, project: Project
     assert "UPDATE users SET active = true;" in script.read_text()
     assert not any(line.startswith("DELETE") for line in script.read_text().splitlines())
     after = path.read_text()
-    assert "UPDATE users" not in after and "DELETE FROM users" in after
+    assert "UPDATE users" not in after and "DELETE FROM sessions" in after
     assert script.name in after  # the comment pointing at the script
     assert codes_on_disk(path) == ["DG001"]
 
@@ -74,7 +74,7 @@ async def test_move_all(session: Session, project: Project) -> None:
     move_all = next(a for a in actions if a.title.startswith("Move all"))
     apply_workspace_edit((await session.resolved(move_all)).edit)  # type: ignore[arg-type]
     [script] = scripts(project)
-    assert "UPDATE users" in script.read_text() and "DELETE FROM users" in script.read_text()
+    assert "UPDATE users" in script.read_text() and "DELETE FROM sessions" in script.read_text()
     assert codes_on_disk(path) == []
 
 

@@ -43,10 +43,14 @@ def test_migrations_outside_the_root_are_checked_but_never_rewritten(
     assert "outside the project root" in proc.stderr and "never fixed" in proc.stderr
 
     fixed = run_cli("check", "--unsafe-fixes", cwd=root, timeout=60)
-    assert "0001_add.py: not fixed" in fixed.stdout + fixed.stderr
-    assert "outside the project root" in fixed.stdout + fixed.stderr
+    said = fixed.stdout + fixed.stderr
+    assert "0001_add.py:" in said and "not moved: the migration" in said  # planned as refused
+    assert "outside the project root" in said
     assert {p: p.read_bytes() for p in elsewhere.rglob("*.py")} == before
     assert not (root / "scripts").exists()
+    # --diff shows no patch for it either: nothing would be written
+    diff = run_cli("check", "--diff", "--unsafe-fixes", cwd=root, timeout=60)
+    assert "+++ " not in diff.stdout and "0001_add.py" not in diff.stdout
 
 
 @pytest.mark.parametrize("location", ["/", "..", "%(here)s/.."])

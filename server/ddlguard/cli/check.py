@@ -153,7 +153,10 @@ def _apply_fixes(run: CheckRun, args: argparse.Namespace, out: TextIO) -> CheckR
     """--fix / --unsafe-fixes / --diff; imported only then (libcst is not on the check path)."""
     from ddlguard.cli.fixing import run_fixes
 
-    return run_fixes(run, unsafe=bool(args.unsafe_fixes), diff_only=bool(args.diff), out=out)
+    return run_fixes(
+        run, unsafe=bool(args.unsafe_fixes), diff_only=bool(args.diff), out=out,
+        diff_base=args.diff_base,
+    )  # fmt: skip
 
 
 def _config_line(problem: ConfigProblem, cwd: Path) -> str:

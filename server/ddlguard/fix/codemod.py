@@ -52,6 +52,13 @@ class _Editor(cst.CSTTransformer):
         for orig, new in zip(original, updated, strict=True):
             line = self._line(orig)
             replacement: cst.BaseStatement = new
+            if not isinstance(new, cst.SimpleStatementLine) and line in self.edits.remove:
+                # a compound statement deferred to a follow-up revision: it goes whole
+                comment = self.edits.remove[line]
+                pending = _join_lines(pending, getattr(new, "leading_lines", ()))
+                if comment is not None and not _ends_with_comment(pending, comment):
+                    pending.append(_comment_line(comment))
+                continue
             if isinstance(new, cst.SimpleStatementLine):
                 if line in self.edits.remove:
                     comment = self.edits.remove[line]

@@ -38,15 +38,22 @@ def script_names(
     upgrade: bool,
     downgrade: bool,
     exists: Callable[[Path], bool],
+    order: int | None = None,
 ) -> tuple[Path | None, Path | None]:
     """Free paths for the upgrade script and the `-rollback` one, sharing one number suffix.
 
     A stem is free when none of the scripts to be written exists: moved together, the pair
     shares one number; moved apart (the upgrade as a quick fix, the downgrade later), the
     rollback still pairs with its upgrade (`X.sql`, then `X-rollback.sql`, not
-    `X-2-rollback.sql`). Nothing is ever overwritten.
+    `X-2-rollback.sql`). Nothing is ever overwritten. `order` (the revision's depth in the
+    graph) goes between the date and the slug, so `ls` lists one day's scripts in revision
+    order: `2026-11-25-0042-backfill.sql` runs before `2026-11-25-0043-add-index.sql`.
     """
-    base = f"{today.isoformat()}-{slug}"
+    base = (
+        f"{today.isoformat()}-{slug}"
+        if order is None
+        else f"{today.isoformat()}-{order:04d}-{slug}"
+    )
     n = 1
     while True:
         stem = base if n == 1 else f"{base}-{n}"

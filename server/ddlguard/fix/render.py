@@ -28,6 +28,7 @@ from sqlalchemy.sql.expression import TableClause
 from sqlalchemy.sql.type_api import TypeEngine
 
 from ddlguard.fix.model import NotMovable
+from ddlguard.fix.psql import statement_hazard
 from ddlguard.fix.scope import Scope
 
 _SA_MODULES = frozenset({
@@ -440,7 +441,15 @@ def compile_sql(statement: ClauseElement, dialect: Dialect) -> str:
 def render_core(node: ast.expr, scope: Scope, dialect: str) -> list[str]:
     """The SQL of an executed insert/update/delete construct."""
     rebuilder = Rebuilder(scope)
-    return [compile_sql(rebuilder.statement(node), dialect_for(dialect))]
+    return [_for_psql(compile_sql(rebuilder.statement(node), dialect_for(dialect)), dialect)]
+
+
+def _for_psql(sql: str, dialect: str) -> str:
+    """The rendered SQL, unless psql would not send it as it is (a `text()` part, a NUL)."""
+    hazard = statement_hazard(sql, dialect)
+    if hazard is not None:
+        raise NotMovable(hazard)
+    return sql
 
 
 def render_bulk_insert(call: ast.Call, scope: Scope, dialect: str) -> list[str]:
@@ -465,7 +474,7 @@ def render_bulk_insert(call: ast.Call, scope: Scope, dialect: str) -> list[str]:
                 f"column {unknown[0]} is not defined on table {table.name} in this file"
             )
         values = {k: typed_value(table, k, v) for k, v in row.items()}
-        out.append(compile_sql(sa.insert(table).values(values), target))
+        out.append(_for_psql(compile_sql(sa.insert(table).values(values), target), dialect))
     return out
 
 

@@ -1,16 +1,21 @@
-"""Code actions: move to scripts/sql, move all, ignore on this line, documentation, fix all.
+"""Code actions: move to scripts/sql (or split), move all, ignore on this line, docs, fix all.
 
-Listing is cheap: actions carry `data` and, when the client can resolve them lazily, no edit;
-`codeAction/resolve` computes the edit against the analysed version of the document (the
-TextDocumentEdit carries that version, so a client refuses it if the text moved on).
-`source.fixAll.ddlguard` applies safe fixes only: moving data is unsafe and never part of it.
+Actions carry `data` and, when the client can resolve them lazily, no edit; `codeAction/resolve`
+computes the edit against the analysed version of the document (the TextDocumentEdit carries
+that version, so a client refuses it if the text moved on). Listing asks the planner what it
+would do with each movable finding (remembered per document version), because the title says
+it: a plain move, a split ("… and defer alter_column(nullable=False) to a new revision"), or
+nothing at all when the planner refuses. `source.fixAll.ddlguard` applies safe fixes only:
+moving data is unsafe and never part of it.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -22,6 +27,9 @@ from ddlguard.lsp.noqa_edit import noqa_edit
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import ConfigError
 from ddlguard.rules import RULES
+
+if TYPE_CHECKING:
+    from ddlguard.fix import FixPlan
 
 log = logging.getLogger("ddlguard.lsp")
 
@@ -118,18 +126,19 @@ def _for_diagnostic(
     code = str(diag.code)
     out: list[types.CodeAction] = []
     fix = data.get("fix") or {}
-    if can_move and fix.get("applicability") == "unsafe" and good and finding_for(good, data):
-        statement = data.get("statement") or "the data operation"
-        name = move.script_name(good.analysis, uri_to_path(uri), data.get("phase"))
-        out.append(
-            types.CodeAction(
-                title=f"Move {statement} to {name or 'scripts/sql'}",
-                kind=QUICKFIX,
-                diagnostics=[diag],
-                is_preferred=True,
-                data={"uri": uri, "action": "move", "diagnostic": data},
+    finding = finding_for(good, data) if good and can_move else None
+    if good and finding is not None and fix.get("applicability") == "unsafe":
+        title = move_title(uri, good, finding, data)
+        if title is not None:
+            out.append(
+                types.CodeAction(
+                    title=title,
+                    kind=QUICKFIX,
+                    diagnostics=[diag],
+                    is_preferred=True,
+                    data={"uri": uri, "action": "move", "diagnostic": data},
+                )
             )
-        )
     if can_move and movable_count > 1 and fix.get("applicability") == "unsafe":
         out.append(
             types.CodeAction(
@@ -157,6 +166,53 @@ def _for_diagnostic(
             )
         )
     return out
+
+
+_PLANS: OrderedDict[tuple[str, int | None, str, object], FixPlan | None] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+_PLANS_KEPT = 64
+
+
+def _planned(uri: str, good: Good, finding: Finding) -> FixPlan | None:
+    """The planner's answer for one finding of this document version (remembered: the client
+    asks for actions again whenever the cursor moves)."""
+    key = (uri, good.version, finding.code, finding.range)
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return _PLANS[key]
+    try:
+        fix_plan: FixPlan | None = move.plan(good.text, good.analysis, uri_to_path(uri), [finding])
+    except ConfigError as exc:
+        log.warning("cannot move: %s", exc)
+        fix_plan = None
+    except Exception:  # a planner bug costs the move action, never the other actions
+        log.exception("planning the move of %s in %s failed", finding.code, uri)
+        fix_plan = None
+    with _PLANS_LOCK:
+        _PLANS[key] = fix_plan
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return fix_plan
+
+
+def move_title(uri: str, good: Good, finding: Finding, data: dict[str, Any]) -> str | None:
+    """The move's title from what the planner would do; None when it refuses (no action)."""
+    from ddlguard.fix.model import Outcome
+
+    statement = data.get("statement") or "the data operation"
+    fix_plan = _planned(uri, good, finding)
+    if fix_plan is None or not fix_plan.moved:
+        return None
+    scripts = [f.relative for f in fix_plan.new_files if f.path.suffix == ".sql"]
+    script = scripts[0] if scripts else "scripts/sql"
+    decision = move.decision_for(fix_plan, finding)
+    later = decision is not None and decision.dependent_path is not None and decision.follow_up
+    if decision is not None and (decision.outcome is Outcome.SPLIT or later):
+        return move.split_title(statement, script, fix_plan, decision)
+    if decision is not None and decision.outcome is Outcome.REFUSE:
+        return None
+    return f"Move {statement} to {script}"
 
 
 def resolve(

@@ -7,6 +7,7 @@ actions never re-analyses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -55,7 +56,12 @@ def finding_data(finding: Finding, version: int | None) -> dict[str, Any]:
     }
 
 
-def to_diagnostic(finding: Finding, text: DocText, version: int | None) -> types.Diagnostic:
+def to_diagnostic(
+    finding: Finding,
+    text: DocText,
+    version: int | None,
+    related: list[types.DiagnosticRelatedInformation] | None = None,
+) -> types.Diagnostic:
     rule = RULES[finding.code]
     return types.Diagnostic(
         range=text.to_lsp_range(finding.range),
@@ -65,10 +71,16 @@ def to_diagnostic(finding: Finding, text: DocText, version: int | None) -> types
         code_description=types.CodeDescription(href=rule.url),
         source=SOURCE,
         data=finding_data(finding, version),
+        related_information=related,
     )
 
 
 def to_diagnostics(
-    findings: list[Finding], text: DocText, version: int | None
+    findings: list[Finding],
+    text: DocText,
+    version: int | None,
+    related: Mapping[tuple[str, Range], list[types.DiagnosticRelatedInformation]] | None = None,
 ) -> list[types.Diagnostic]:
-    return [to_diagnostic(f, text, version) for f in findings]
+    """`related` (by code and range): where a refused move's dependent statement is."""
+    related = related or {}
+    return [to_diagnostic(f, text, version, related.get((f.code, f.range))) for f in findings]

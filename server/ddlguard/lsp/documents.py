@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from ddlguard.lsp import move
 from ddlguard.lsp.analysis import Analysis, analyze_text, with_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
 from ddlguard.lsp.text import DocText
@@ -180,6 +181,41 @@ class DocumentAnalyzer:
         self.server.publish_document(uri, diagnostics, version)
         if analysis.pending_graph is not None:
             await self._add_graph(state, analysis, text, version)
+        if any(move.movable(f) for f in analysis.findings):
+            await self._add_refusals(state, version)
+
+    async def _add_refusals(self, state: DocState, version: int | None) -> None:
+        """Refused moves get related information pointing at the statement that needs the
+        data (the planner runs in a worker), published again for the same version."""
+        good = state.good
+        if good is None or good.version != version:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            refused = await loop.run_in_executor(
+                self.server.document_executor,
+                move.refusals,
+                good.text,
+                good.analysis,
+                uri_to_path(state.uri),
+            )
+            related = {}
+            for decision in refused:
+                info = move.related_information(decision, state.uri, good.text)
+                if info is not None:
+                    related[(decision.finding.code, decision.finding.range)] = [info]
+            if not related:
+                return
+            diagnostics = to_diagnostics(good.analysis.findings, good.text, version, related)
+        except Exception:
+            log.exception("planning the moves of %s failed", state.uri)
+            return
+        if self.states.get(state.uri) is not state or self.current_version(state.uri) != version:
+            return
+        if state.good is not good:
+            return  # a newer report (the graph's) replaced it meanwhile
+        state.good = Good(version, good.text, good.analysis, diagnostics)
+        self.server.publish_document(state.uri, diagnostics, version)
 
     async def _add_graph(
         self, state: DocState, analysis: Analysis, text: DocText, version: int | None

@@ -1,20 +1,25 @@
 """The move of data operations to `scripts/sql`, as the editor applies it.
 
-The fix planner (`ddlguard.fix`) computes the plan: edits to the migration and new script
-files. Here it becomes either one WorkspaceEdit (CreateFile with `overwrite: false`,
-`ignoreIfExists: false`, the script's text, and the migration's edits with the document
-version) so one undo reverts it, or, for clients without `resourceOperations: create`, a
-server command that creates the scripts exclusively (`open(..., "x")`, never overwriting) and
-then asks the client to apply the migration's edits (undoable in the editor); scripts created
-for an edit the client refuses are removed again.
+The fix planner (`ddlguard.fix`) computes the plan from the document and what the server
+knows of the revision graph (the sibling files on disk, through `revision_context`): edits to
+the migration, new files (the scripts and, for a split, the follow-up revision) and edits to
+other files (children re-parented, a later revision given the guard). Here it becomes either
+one WorkspaceEdit (a CreateFile with `overwrite: false`, `ignoreIfExists: false` and the text
+of each new file, the migration's edits with the document version, the other files' edits) so
+one undo reverts it, or, for clients without `resourceOperations: create`, a server command
+that creates the new files exclusively (`open(..., "x")`, never overwriting) and then asks the
+client to apply the edits (undoable in the editor); files created for an edit the client
+refuses are removed again.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,9 +30,11 @@ from ddlguard.lsp.analysis import Analysis
 from ddlguard.lsp.text import DocText
 from ddlguard.model import Applicability, Finding
 from ddlguard.project import ConfigError
+from ddlguard.safe_write import name_taken
 
 if TYPE_CHECKING:
     from ddlguard.fix import FixPlan
+    from ddlguard.fix.model import Decision, FileEdit, RevisionContext
 
 log = logging.getLogger("ddlguard.lsp")
 
@@ -41,8 +48,18 @@ def movable(finding: Finding) -> bool:
     return finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
 
 
-def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Finding]) -> FixPlan:
-    """The planner's FixPlan for moving `findings` out of this version of the document."""
+def plan(
+    text: DocText,
+    analysis: Analysis,
+    path: Path,
+    findings: Sequence[Finding],
+    read: Callable[[Path], str | None] | None = None,
+) -> FixPlan:
+    """The planner's FixPlan for moving `findings` out of this version of the document.
+
+    `read` gives another file's current text (an open document's, else the disk's); the
+    planner reads the children it re-parents and the later revisions it looks into with it.
+    """
     from ddlguard.fix import plan_moves
 
     assert analysis.context is not None
@@ -53,34 +70,151 @@ def plan(text: DocText, analysis: Analysis, path: Path, findings: Sequence[Findi
         project=analysis.context.project,
         settings=analysis.context.settings,
         today=datetime.date.today(),
-        exists=Path.exists,
+        exists=name_taken,
+        context=revision_context_for(analysis, path, read or read_disk),
     )
 
 
-def script_name(analysis: Analysis, path: Path, phase: object) -> str | None:
-    """`scripts/sql/2025-01-31-add-users.sql` as the move would name it (for the action title)."""
-    from ddlguard.fix.naming import migration_slug, script_names
+def read_disk(path: Path) -> str | None:
+    """A file's text as the editor would show it (a BOM kept, so edits apply to it exactly)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def revision_context_for(
+    analysis: Analysis, path: Path, read: Callable[[Path], str | None]
+) -> RevisionContext | None:
+    """What the revision graph says about this document: the siblings' headers from disk
+    (cached by mtime), the document's own from its current text; `diff-base` decides which
+    files are new, else only a head is."""
+    from ddlguard.fix.context import revision_context
+    from ddlguard.fix.followup import file_template_of
+    from ddlguard.graph import read_info, revision_files
+    from ddlguard.selection import changed_files
 
     context = analysis.context
     if context is None:
         return None
-    try:
-        folder = context.project.scripts_dir(context.settings.scripts_dir)
-    except ConfigError:
-        return None
-    info = analysis.result.info
-    slug = migration_slug(info.message if info else None, path)
-    down = phase == "downgrade"
-    up_path, down_path = script_names(
-        folder, datetime.date.today(), slug, upgrade=not down, downgrade=down, exists=Path.exists
+    me = path.resolve()
+    graph = []
+    for sibling in revision_files(context.project, [path.parent]):
+        resolved = sibling.resolve()
+        info = read_info(resolved) if resolved != me else None
+        if info is not None:
+            graph.append((resolved, info))
+    new_paths = None
+    diff_base = context.settings.diff_base
+    if diff_base:
+        try:
+            new_paths = changed_files(diff_base, Path.cwd())
+        except ConfigError as exc:
+            log.warning("diff-base: %s; only heads count as new", exc)
+    template = None
+    ini = context.project.alembic_ini
+    if ini is not None:
+        ini_text = read_disk(ini)
+        template = file_template_of(ini_text) if ini_text is not None else None
+    found = revision_context(
+        me,
+        analysis.result.info,
+        graph,
+        new_paths=new_paths,
+        read=read,
+        file_template=template,
+        diff_base=diff_base,
     )
-    chosen = down_path if down else up_path
-    if chosen is None:
-        return None
+    # one migration at a time, as the CLI names a single file's scripts: `{date}-{slug}.sql`
+    return replace(found, order=None)
+
+
+def refusals(text: DocText, analysis: Analysis, path: Path) -> list[Decision]:
+    """The refused moves of this document whose reason is a dependent statement (for the
+    diagnostics' related information); one plan of every movable finding, off the event loop."""
+    from ddlguard.fix.model import Outcome
+
+    findings = [f for f in analysis.findings if movable(f)]
+    if not findings or analysis.context is None or not planner_available():
+        return []
     try:
-        return chosen.relative_to(context.project.root.resolve()).as_posix()
-    except ValueError:
-        return chosen.name
+        fix_plan = plan(text, analysis, path, findings)
+    except ConfigError:
+        return []
+    return [
+        d for d in fix_plan.decisions if d.outcome is Outcome.REFUSE and d.dependent is not None
+    ]
+
+
+def related_information(
+    decision: Decision, uri: str, text: DocText
+) -> types.DiagnosticRelatedInformation | None:
+    """Where the statement that keeps the data in the migration is, and why."""
+    if decision.dependent is None:
+        return None
+    target, where = uri, text
+    if decision.dependent_path is not None:
+        source = read_disk(decision.dependent_path)
+        if source is None:
+            return None
+        target, where = _uri(decision.dependent_path), DocText.of(source, text.encoding)
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=target, range=where.to_lsp_range(decision.dependent)),
+        message=f"not moved: {decision.reason}",
+    )
+
+
+def decision_for(fix_plan: FixPlan, finding: Finding) -> Decision | None:
+    return next((d for d in fix_plan.decisions if d.finding == finding), None)
+
+
+def split_title(statement: str, script: str, fix_plan: FixPlan, decision: Decision) -> str:
+    """`Move UPDATE on users to scripts/sql/… and defer alter_column(nullable=False) to a new
+    revision` (or to revision X, when the dependent operation already sits in a later one)."""
+    deferred = describe_operation(fix_plan.source, decision)
+    revision_file = any(f.path.suffix == ".py" for f in fix_plan.new_files)
+    where = "a new revision" if revision_file else f"revision {decision.follow_up}"
+    if not revision_file:
+        return f"Move {statement} to {script}, to run before {where}"
+    return f"Move {statement} to {script} and defer {deferred} to {where}"
+
+
+def describe_operation(source: str, decision: Decision) -> str:
+    """The dependent operation as a reader knows it: `alter_column(nullable=False)`."""
+    rng = decision.dependent
+    if rng is None or decision.dependent_path is not None:
+        return "the schema changes that need it"
+    lines = source.lstrip("\ufeff").splitlines()
+    text = "\n".join(lines[rng.start.line - 1 : rng.end.line])
+    try:
+        node = ast.parse(text.strip()).body[0]
+    except (SyntaxError, IndexError, ValueError):
+        return "the schema changes that need it"
+    call = node.value if isinstance(node, ast.Expr) else None
+    if not isinstance(call, ast.Call):
+        return "the schema changes that need it"
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "the operation")
+    sql = _sql_argument(call) if name in ("execute", "exec_driver_sql") else None
+    if sql is not None:  # op.execute("ALTER TABLE users ..."): its first words say what it is
+        words = sql.split()
+        return f"{name}({' '.join(words[:3])}{' …' if len(words) > 3 else ''})"
+    shown = [
+        f"{k.arg}={k.value.value!r}"
+        for k in call.keywords
+        if k.arg
+        and not k.arg.startswith("existing_")
+        and isinstance(k.value, ast.Constant)
+        and isinstance(k.value.value, (bool, int, type(None)))
+    ]
+    return f"{name}({', '.join(shown)})"
+
+
+def _sql_argument(call: ast.Call) -> str | None:
+    arg = call.args[0] if call.args else None
+    if isinstance(arg, ast.Call) and arg.args:  # sa.text("...")
+        arg = arg.args[0]
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
 
 
 def _text_edits(text: DocText, fix_plan: FixPlan) -> list[types.TextEdit]:
@@ -97,8 +231,9 @@ def _uri(path: Path) -> str:
 def workspace_edit(
     text: DocText, uri: str, version: int | None, fix_plan: FixPlan
 ) -> types.WorkspaceEdit:
-    """One WorkspaceEdit: each script created (never over an existing file) and filled, then
-    the migration's edits against the analysed version."""
+    """One WorkspaceEdit: each new file (scripts, a follow-up revision) created, never over an
+    existing file, and filled; the migration's edits against the analysed version; then the
+    other files' edits (children re-parented)."""
     changes: list[types.CreateFile | types.TextDocumentEdit] = []
     for new in fix_plan.new_files:
         new_uri = _uri(new.path)
@@ -127,14 +262,43 @@ def workspace_edit(
             edits=_text_edits(text, fix_plan),
         )
     )
+    changes += [_other_edit(edit, text.encoding) for edit in fix_plan.other_edits]
     return types.WorkspaceEdit(document_changes=changes)
+
+
+def _other_edit(edit: FileEdit, encoding: str) -> types.TextDocumentEdit:
+    """Edits to another file, against the text the planner read (no version: it may be closed)."""
+    other = DocText.of(edit.source, encoding)
+    return types.TextDocumentEdit(
+        text_document=types.OptionalVersionedTextDocumentIdentifier(
+            uri=_uri(edit.path), version=None
+        ),
+        edits=[
+            types.TextEdit(range=other.to_lsp_range(e.range), new_text=e.new_text)
+            for e in edit.edits
+        ],
+    )
 
 
 def migration_edit(
     text: DocText, uri: str, version: int | None, fix_plan: FixPlan, document_changes: bool
 ) -> types.WorkspaceEdit:
-    """Only the migration's edits (the fallback, after the scripts were written)."""
-    return document_edit(uri, version, _text_edits(text, fix_plan), document_changes)
+    """The edits without the new files (the fallback, after those were written): the
+    migration's and the other files' (children re-parented)."""
+    edit = document_edit(uri, version, _text_edits(text, fix_plan), document_changes)
+    if not fix_plan.other_edits:
+        return edit
+    others = [_other_edit(e, text.encoding) for e in fix_plan.other_edits]
+    if edit.document_changes is not None:
+        edit.document_changes = [*edit.document_changes, *others]
+    elif edit.changes is not None:
+        changes = dict(edit.changes)
+        for other in others:
+            changes[other.text_document.uri] = [
+                e for e in other.edits if isinstance(e, types.TextEdit)
+            ]
+        edit.changes = changes
+    return edit
 
 
 def document_edit(

@@ -359,8 +359,7 @@ async def code_action(ls: DdlguardServer, params: types.CodeActionParams) -> lis
     state = ls.documents.states.get(params.text_document.uri)
     support = code_actions.ClientSupport.of(ls.client_capabilities)
     good = state.good if state else None
-    if support.resolve_edit:  # cheap: edits come with codeAction/resolve
-        return code_actions.list_actions(params, good, support)
+    # off the event loop: the titles come from the fix planner (move, split or nothing)
     return await asyncio.get_running_loop().run_in_executor(
         ls.document_executor, code_actions.list_actions, params, good, support
     )

@@ -10,11 +10,13 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import libpg, plpgsql
+from ddlguard.sql.lexer import LexError, pg_tokens
 from ddlguard.sql.model import SqlStatement, StatementKind
 from ddlguard.sql.placeholders import Substitution, substitute
 from ddlguard.sql.tokens import (
@@ -220,15 +222,53 @@ def _parse(sql: str) -> list[Node] | None:
 
 def _from_parse(stmts: list[Node], text: _Text, depth: int) -> list[SqlStatement]:
     out: list[SqlStatement] = []
+    bounds = _code_bounds(text)
     for raw in stmts:
         location = raw.get("stmt_location", 0)
         length = raw.get("stmt_len", 0)
         start = text.char(location)
         end = text.char(location + length) if length else text.base + len(text.parsed)
-        start, end = trim_statement(text.caller_text, start, end)
+        start, end = bounds(start, end)
         if start < end:
             out.append(_classify_node(raw["stmt"], text, start, end, depth))
     return out
+
+
+_PG_BLANKS = " \t\n\r\f\v"  # the scanner's `space`
+
+
+def _strip_blanks(sql: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and sql[start] in _PG_BLANKS:
+        start += 1
+    while end > start and sql[end - 1] in _PG_BLANKS:
+        end -= 1
+    return start, end
+
+
+def _code_bounds(text: _Text) -> Callable[[int, int], tuple[int, int]]:
+    """Trim a statement to its first and last token, by libpg_query's own scanner.
+
+    Comments around a statement are not part of it (whoever appends `;` must not have it
+    commented out), and only the scanner knows where they end: PostgreSQL nests `/* */`.
+    """
+    if "--" not in text.parsed and "/*" not in text.parsed:
+        # no comment at all: what the parser left around a statement is PostgreSQL's blanks
+        return lambda start, end: _strip_blanks(text.caller_text, start, end)
+    try:
+        tokens = [t for t in pg_tokens(text.parsed) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    except LexError:
+        return lambda start, end: trim_statement(text.caller_text, start, end)
+    starts = [text.base + t.start for t in tokens]
+
+    def bounds(start: int, end: int) -> tuple[int, int]:
+        i = bisect.bisect_left(starts, start)
+        j = bisect.bisect_left(starts, end)
+        inside = [t for t in tokens[i:j] if text.base + t.end <= end and t.name != "ASCII_59"]
+        if not inside:
+            return start, start
+        return text.base + inside[0].start, text.base + inside[-1].end
+
+    return bounds
 
 
 def classify_pg(sql: str, depth: int = 0) -> list[SqlStatement]:

@@ -242,7 +242,8 @@ def _dml(verb: str, text: str, start: int, end: int) -> SqlStatement:
     pattern = {
         "INSERT": r"\bINSERT\s+(?:IGNORE\s+|OR\s+\w+\s+)?INTO",
         "REPLACE": r"\bREPLACE\s+INTO",
-        "UPDATE": r"\bUPDATE(?:\s+OR\s+\w+)?(?:\s+ONLY)?",  # SQLite `UPDATE OR IGNORE t`
+        # SQLite's conflict clause: `UPDATE OR IGNORE t`, `UPDATE OR REPLACE t`
+        "UPDATE": r"\bUPDATE(?:\s+OR\s+(?:ROLLBACK|ABORT|REPLACE|FAIL|IGNORE)\b)?(?:\s+ONLY)?",
         "DELETE": r"\bDELETE\s+FROM(?:\s+ONLY)?",
         "MERGE": r"\bMERGE\s+INTO",
         "TRUNCATE": r"\bTRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?",

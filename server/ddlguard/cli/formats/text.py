@@ -22,6 +22,12 @@ def summary(run: CheckRun) -> str:
         for f in cf.result.findings:
             counts[f.severity] += 1
         files += bool(cf.result.findings)
+    if not files and run.pending:
+        return (
+            f"No findings left in {_plural(len(run.files), 'migration')}, but "
+            f"{_plural(len(run.pending), 'data script')} must still be run: follow the deploy "
+            "order above."
+        )
     if not files:
         return f"All checks passed: {_plural(len(run.files), 'migration')}."
     parts = [

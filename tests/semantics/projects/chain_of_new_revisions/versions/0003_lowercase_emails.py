@@ -1,0 +1,21 @@
+"""lowercase emails
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("UPDATE users SET email = lower(email) WHERE email <> lower(email)")
+
+
+def downgrade():
+    pass

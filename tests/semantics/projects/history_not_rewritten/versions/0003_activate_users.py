@@ -1,0 +1,22 @@
+"""activate users
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("users", sa.Column("active", sa.Boolean(), nullable=True))
+    op.execute("UPDATE users SET active = true WHERE active IS NULL")
+
+
+def downgrade():
+    op.drop_column("users", "active")
