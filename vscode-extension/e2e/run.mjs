@@ -4,7 +4,7 @@
 //
 //   1. builds the .vsix and installs it into code-server
 //   2. installs ddlguard from this repository into a venv (or uses $DDLGUARD_E2E_PYTHON)
-//   3. opens a copy of examples/backend, opens the migration holding an UPDATE
+//   3. opens a copy of e2e/fixture (one new head revision), opens the migration holding an UPDATE
 //   4. asserts the Problems panel shows DG001
 //   5. applies "Move … to scripts/sql" through Ctrl+. and asserts on disk that a new
 //      scripts/sql/*.sql holds the statement and the migration no longer does
@@ -15,7 +15,7 @@
 // Environment: DDLGUARD_E2E_CACHE (default <repo>/.cache/e2e), DDLGUARD_E2E_PYTHON (a Python
 // with ddlguard installed: skips the venv), DDLGUARD_E2E_KEEP=1 (keep the temporary folders),
 // DDLGUARD_E2E_QUICKFIX_IMAGE (also copy the quick-fix screenshot there), DDLGUARD_E2E_PROJECT
-// (the project to copy instead of examples/backend; e2e/fixture is the fallback),
+// (the project to copy instead of e2e/fixture),
 // DDLGUARD_E2E_TRACE=verbose (log LSP payloads).
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -104,14 +104,15 @@ function serverExecutable() {
   return exe;
 }
 
-/** A fresh copy of examples/backend (or the fixture) and the migration with an UPDATE in it. */
+/** A fresh copy of the fixture (or DDLGUARD_E2E_PROJECT) and the migration with an UPDATE in it.
+ *
+ * The fixture is one new head revision, so the move is offered: in examples/backend every
+ * migration with an UPDATE has later revisions on top, and history is not rewritten (no move
+ * is offered for a migration other databases already ran). */
 function prepareWorkspace(root) {
-  const example = path.join(REPO, "examples", "backend");
   const source = process.env.DDLGUARD_E2E_PROJECT
     ? path.resolve(process.env.DDLGUARD_E2E_PROJECT)
-    : fs.existsSync(path.join(example, "alembic.ini"))
-      ? example
-      : path.join(HERE, "fixture");
+    : path.join(HERE, "fixture");
   const workspace = path.join(root, "backend");
   fs.cpSync(source, workspace, { recursive: true });
   const versions = [];
@@ -416,7 +417,7 @@ async function main() {
   await screenshot("after-move");
 
   step = "ddlguard: Move All Data Operations in This File";
-  // The rest of the same migration when it holds more (examples/backend: the downgrade's DELETE),
+  // The rest of the same migration when it holds more (the fixture: the downgrade's DELETE),
   // else the first other migration with a literal data statement.
   const dml = /^[ \t]*op\.execute\(\s*"((?:UPDATE|DELETE|INSERT) [^"]+)"\s*\)[ \t]*$/m;
   const target = [migration, ...versions.filter((f) => f !== migration)].find((f) => dml.test(fs.readFileSync(f, "utf8")));
