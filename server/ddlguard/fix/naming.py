@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from ddlguard.fix.model import NotMovable
+
 MAX_SLUG = 60
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REVISION_PREFIX = re.compile(r"^[0-9a-f]{8,40}_")
@@ -28,6 +30,10 @@ def migration_slug(message: str | None, path: Path) -> str:
     if message and slugify(message) != "data":
         return slugify(message)
     return slugify(_REVISION_PREFIX.sub("", path.stem))
+
+
+# a folder holding this many scripts of one name and day is not a folder to add to
+MAX_SUFFIX = 1000
 
 
 def script_names(
@@ -54,10 +60,9 @@ def script_names(
         if order is None
         else f"{today.isoformat()}-{order:04d}-{slug}"
     )
-    n = 1
-    while True:
+    for n in range(1, MAX_SUFFIX + 1):
         stem = base if n == 1 else f"{base}-{n}"
         up, down = folder / f"{stem}.sql", folder / f"{stem}-rollback.sql"
         if not (upgrade and exists(up)) and not (downgrade and exists(down)):
             return (up if upgrade else None), (down if downgrade else None)
-        n += 1
+    raise NotMovable(f"every script name {base}.sql to {base}-{MAX_SUFFIX}.sql is taken")

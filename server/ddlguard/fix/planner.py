@@ -214,10 +214,15 @@ def _plan(
 
     slug = migration_slug(info.message, path)
     phases = {c.phase for c in chosen}
-    up, down = script_names(
-        scripts_dir, today, slug, upgrade="upgrade" in phases, downgrade="downgrade" in phases,
-        exists=exists, order=context.order if context is not None else None,
-    )  # fmt: skip
+    try:
+        up, down = script_names(
+            scripts_dir, today, slug, upgrade="upgrade" in phases, downgrade="downgrade" in phases,
+            exists=exists, order=context.order if context is not None else None,
+        )  # fmt: skip
+    except NotMovable as exc:
+        return _unchanged(
+            path, source, [*skipped, *(Skipped(c.finding, exc.reason) for c in chosen)]
+        )
     script_for = {"upgrade": up, "downgrade": down}
     rel_root = project.root.resolve()
     migration_rel = _relative(path, rel_root)
