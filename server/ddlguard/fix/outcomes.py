@@ -53,13 +53,15 @@ def decide_upgrade(placed: Sequence[Placed], body: Sequence[ast.stmt]) -> Upgrad
     cut: Operation | None = None
     cut_for: dict[int, Operation] = {}
     moving: list[int] = []
+    behind: list[int] = []  # data statements after the cut: the follow-up would hold data
     for p in placed:
         at = position.get(id(p.top), -1)
         if cut is not None and at >= position[id(cut.top)]:
+            behind.append(p.key)
             refused[p.key] = (
                 f"it runs after {reason_for(cut)[: -len(' needs the data first')]}, which needs "
-                "data moved before it: it goes to the follow-up revision with it; run ddlguard "
-                "again on that revision to move it",
+                "data moved before it, so a follow-up revision would hold this data statement: "
+                "split the migration by hand",
                 cut,
             )
             continue
@@ -78,6 +80,18 @@ def decide_upgrade(placed: Sequence[Placed], body: Sequence[ast.stmt]) -> Upgrad
         moving.append(p.key)
         if cut is None or position[id(dep.top)] < position[id(cut.top)]:
             cut = dep
+    if behind and cut is not None:
+        # No split at all: moving the statements before the cut would leave the ones behind it
+        # for a second run, which then moves them to a script that sorts after this one (run
+        # order reversed) and no longer finds the same plan. Refusing keeps one run final.
+        for key, dep in cut_for.items():
+            moving.remove(key)
+            refused[key] = (
+                f"{reason_for(dep)}, and a data statement after it would have to go to the "
+                "follow-up revision too: split the migration by hand",
+                dep,
+            )
+        return UpgradeDecision(moving, refused, None, {})
     return UpgradeDecision(moving, refused, cut, cut_for)
 
 
