@@ -110,9 +110,7 @@ function serverExecutable() {
  * migration with an UPDATE has later revisions on top, and history is not rewritten (no move
  * is offered for a migration other databases already ran). */
 function prepareWorkspace(root) {
-  const source = process.env.DDLGUARD_E2E_PROJECT
-    ? path.resolve(process.env.DDLGUARD_E2E_PROJECT)
-    : path.join(HERE, "fixture");
+  const source = process.env.DDLGUARD_E2E_PROJECT ? path.resolve(process.env.DDLGUARD_E2E_PROJECT) : path.join(HERE, "fixture");
   const workspace = path.join(root, "backend");
   fs.cpSync(source, workspace, { recursive: true });
   const versions = [];
