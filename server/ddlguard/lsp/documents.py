@@ -35,6 +35,8 @@ BURST_WINDOW_SECONDS = 0.005
 DEBOUNCE_SECONDS = 0.05
 # documents up to this size are analysed on the event loop (a typical migration: ~1 ms)
 INLINE_CHARS = 8_000
+# a pause in typing before the fix planner runs for the related information of refusals
+REFUSALS_AFTER_IDLE = 0.3
 
 
 @dataclass(slots=True)
@@ -187,10 +189,14 @@ class DocumentAnalyzer:
     async def _add_refusals(self, state: DocState, version: int | None) -> None:
         """Refused moves get related information pointing at the statement that needs the
         data (the planner runs in a worker), published again for the same version."""
+        # The planner is no keystroke work: run it once typing pauses, and count it as busy so
+        # the changes that arrive meanwhile are coalesced like those during an analysis.
+        await asyncio.sleep(REFUSALS_AFTER_IDLE)
         good = state.good
-        if good is None or good.version != version:
+        if good is None or good.version != version or self.current_version(state.uri) != version:
             return
         loop = asyncio.get_running_loop()
+        state.running = True
         try:
             refused = await loop.run_in_executor(
                 self.server.document_executor,
@@ -210,6 +216,8 @@ class DocumentAnalyzer:
         except Exception:
             log.exception("planning the moves of %s failed", state.uri)
             return
+        finally:
+            state.running = False
         if self.states.get(state.uri) is not state or self.current_version(state.uri) != version:
             return
         if state.good is not good:
