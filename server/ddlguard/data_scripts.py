@@ -58,6 +58,95 @@ def _is_schema_change(stmt: SqlStatement) -> bool:
     return stmt.verb == "CREATE TABLE AS" and not _TEMP_TABLE.match(stmt.text)
 
 
+def _temporary_created(stmt: SqlStatement, dialect: str) -> frozenset[str]:
+    """The temporary tables a `CREATE TEMP TABLE` statement creates (lower-cased names)."""
+    if not _TEMP_TABLE.match(stmt.text):
+        return frozenset()
+    from ddlguard.fix.dependencies import sql_footprint
+
+    return sql_footprint([stmt.text], dialect).temporary
+
+
+def _on_own_temporary(stmt: SqlStatement, created: frozenset[str], dialect: str) -> bool | None:
+    """For DDL whose every relation is a temporary table created earlier in the script: whether
+    the name ends with it (a DROP or a rename); None for any other statement.
+
+    Unqualified names resolve to the session's temporary table first on PostgreSQL, MySQL and
+    SQLite, so `CREATE INDEX ON m` and `DROP TABLE m` act on it; a name qualified with another
+    schema (`public.m`) is a real table, and anything the parser cannot read counts as DDL.
+    """
+    if not created:
+        return None
+    from ddlguard.fix.dependencies import sql_footprint
+
+    footprint = sql_footprint([stmt.text], dialect)
+    names = footprint.tables | footprint.temporary
+    if not (footprint.known and names and names <= created):
+        return None
+    if dialect in ("postgresql", "postgres"):
+        renamed = _pg_temporary_only(stmt.text)
+    else:
+        renamed = _glot_temporary_only(stmt.text, dialect)
+    if renamed is None:
+        return None
+    return renamed or stmt.verb.startswith("DROP")
+
+
+_TEMPORARY_SCHEMAS = frozenset({"pg_temp", "temp"})
+
+
+def _pg_temporary_only(text: str) -> bool | None:
+    """None when a relation is qualified with a schema other than the temporary one (or the
+    text does not parse); else whether the statement renames a table."""
+    import json
+
+    from ddlguard.fix.dependencies import walk_json
+    from ddlguard.sql import libpg
+
+    parser = libpg.parser()
+    try:
+        tree = json.loads(parser.parse_sql_json(text))
+    except (parser.ParseError, ValueError, RecursionError):
+        return None
+    renamed = False
+    for node in walk_json(tree):
+        if "relname" in node:
+            schema = node.get("schemaname")
+            if "catalogname" in node or (
+                isinstance(schema, str) and schema.lower() not in _TEMPORARY_SCHEMAS
+            ):
+                return None
+        renamed |= node.get("renameType") == "OBJECT_TABLE"
+        for obj in node.get("objects", []) if "removeType" in node else []:
+            items = obj.get("List", {}).get("items", []) if isinstance(obj, dict) else []
+            parts = [i.get("String", {}).get("sval") for i in items if isinstance(i, dict)]
+            if len(parts) > 2 or (
+                len(parts) == 2 and str(parts[0]).lower() not in _TEMPORARY_SCHEMAS
+            ):
+                return None
+    return renamed
+
+
+def _glot_temporary_only(text: str, dialect: str) -> bool | None:
+    """`_pg_temporary_only` for the other dialects, with sqlglot."""
+    from ddlguard.sql.generic import _dialect, _sqlglot
+
+    sqlglot, exp = _sqlglot()
+    try:
+        trees = _dialect(dialect).parse(text)
+    except (sqlglot.errors.SqlglotError, RecursionError):
+        return None
+    renamed = False
+    for tree in trees:
+        if tree is None:
+            return None
+        for table in tree.find_all(exp.Table):
+            if table.catalog or (table.db and table.db.lower() not in _TEMPORARY_SCHEMAS):
+                return None
+        renamed |= tree.find(exp.AlterRename) is not None
+    return renamed
+
+
 def _suppressed(lines: list[str], first: int, last: int) -> bool:
     for number in {first, last}:
         m = _NOQA.search(lines[number - 1])
@@ -77,8 +166,17 @@ def analyze_sql_script(text: str, path: Path, settings: Settings, dialect: str) 
 
     starts = _line_starts(text)
     lines = _LINE_BREAK.split(text)
+    created: frozenset[str] = frozenset()  # temporary tables the script has created so far
     for stmt in classify_sql(text, dialect):
         if not _is_schema_change(stmt):
+            created |= _temporary_created(stmt, dialect)
+            continue
+        ends = _on_own_temporary(stmt, created, dialect)
+        if ends is not None:
+            if ends:  # after a DROP or a rename the name is a real table's again
+                from ddlguard.fix.dependencies import sql_footprint
+
+                created -= sql_footprint([stmt.text], dialect).tables
             continue
         line, col = _position(starts, stmt.start)
         end_line, end_col = _position(starts, stmt.end)

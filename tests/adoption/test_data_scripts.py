@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ddlguard.data_scripts import analyze_sql_script
 from ddlguard.settings import Settings
 
@@ -95,3 +96,46 @@ def test_text_format_names_the_script(tmp_path: Path) -> None:
     done = run(["check"], tmp_path)
     assert "backend/scripts/sql/x.sql:3:3: DG401 CREATE TABLE" in done.stdout
     assert done.returncode == 1
+
+
+STAGING = """BEGIN;
+CREATE TEMPORARY TABLE m AS SELECT id FROM users;
+CREATE INDEX m_id ON m (id);
+ALTER TABLE m ADD COLUMN b int;
+UPDATE users SET a = 1 FROM m WHERE users.id = m.id;
+DROP TABLE public.m;
+CREATE INDEX x ON users (a);
+DROP TABLE m, users;
+DROP TABLE m;
+DROP TABLE m;
+COMMIT;
+"""
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "mysql"])
+def test_ddl_on_a_temporary_table_the_script_created_is_not_reported(dialect: str) -> None:
+    # lines 3, 4 and 9 act on the script's own temporary table; line 6 names a real schema,
+    # 7 and 8 touch a real table, and after the DROP on line 9 `m` is a real table's name again
+    result = analyze_sql_script(STAGING, Path("x.sql"), Settings(), dialect)
+    assert [f.range.start.line for f in result.findings] == [6, 7, 8, 10]
+
+
+def test_ddl_before_the_temporary_table_exists_is_reported() -> None:
+    text = "CREATE INDEX m_id ON m (id);\nCREATE TEMP TABLE m (id int);\nDROP TABLE m;\n"
+    result = analyze_sql_script(text, Path("x.sql"), Settings(), "postgresql")
+    assert [f.range.start.line for f in result.findings] == [1]
+
+
+def test_the_script_a_fix_writes_for_a_staging_table_passes_dg401(tmp_path: Path) -> None:
+    body = (
+        'op.execute("CREATE TEMPORARY TABLE m AS SELECT id FROM users; '
+        "CREATE INDEX ON m (id); UPDATE orders SET v = 1 FROM m WHERE orders.id = m.id; "
+        'DROP TABLE m")'
+    )
+    make_project(tmp_path, {"a": migration("a1", None, body=body)})
+    fixed = run(["check", "--unsafe-fixes"], tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    (script,) = _scripts(tmp_path).glob("*.sql")
+    text = script.read_text("utf-8")
+    assert "CREATE INDEX ON m (id)" in text and "DROP TABLE m" in text
+    assert codes(check_json(tmp_path)[1], "DG4") == []

@@ -150,7 +150,7 @@ def _pg_footprint(text: str) -> Footprint:
         return Footprint(frozenset(), known=False)
     tables: set[str] = set()
     temporary: set[str] = set()
-    for node in _walk_json(tree):
+    for node in walk_json(tree):
         rel = node.get("relname")
         if isinstance(rel, str):  # compared without case: "Users" and users meet (conservative)
             tables.add(rel.lower())
@@ -179,7 +179,7 @@ def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
     """Every column name an UPDATE sets or reads; None when it reads whole rows (`t.*`)."""
     found: set[str] = set()
     rows: set[str] = set()
-    for node in _walk_json(update):
+    for node in walk_json(update):
         if "val" in node and isinstance(node.get("name"), str):  # ResTarget of the SET list
             found.add(node["name"].lower())
         fields = node.get("fields") if "fields" in node else None
@@ -192,7 +192,7 @@ def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
             if len(fields) == 1 and isinstance(last, dict):  # a bare name may be a whole row
                 rows.add(str(last.get("String", {}).get("sval", "")).lower())
     relations: set[str] = set()
-    for node in _walk_json(update):
+    for node in walk_json(update):
         if isinstance(node.get("relname"), str):
             relations.add(node["relname"].lower())
             alias = node.get("alias", {}).get("aliasname")
@@ -206,7 +206,7 @@ def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
 _DROPPED_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"})
 
 
-def _walk_json(value: Any) -> Iterator[dict[str, Any]]:
+def walk_json(value: Any) -> Iterator[dict[str, Any]]:
     stack = [value]
     while stack:
         item = stack.pop()
