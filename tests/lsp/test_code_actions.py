@@ -284,3 +284,16 @@ async def test_ignore_resolved_after_lines_were_inserted_above(
     assert resolved.edit.document_changes[0].text_document.version == v  # type: ignore[union-attr]
     apply_workspace_edit(resolved.edit)
     assert '    op.execute("UPDATE users SET active = true")  # noqa: DG001\n' in path.read_text()
+
+
+async def test_an_old_migration_offers_neither_move_nor_move_all(
+    session: Session, project: Project
+) -> None:
+    # a1 has a child: it has run on existing databases, so the history rule moves nothing
+    path = project.add("a1_m.py", "a1", None, body=TWO)
+    project.add("a2_m.py", "a2", "a1", body='    op.create_table("orders")')
+    u, diags = await _open(session, path)
+    assert len(diags) == 2
+    titles = [a.title for a in await session.code_actions(u, diags[:1])]
+    assert not [t for t in titles if t.startswith("Move")], titles
+    assert "Ignore DG001 on this line" in titles

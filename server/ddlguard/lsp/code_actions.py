@@ -139,7 +139,13 @@ def _for_diagnostic(
                     data={"uri": uri, "action": "move", "diagnostic": data},
                 )
             )
-    if can_move and movable_count > 1 and fix.get("applicability") == "unsafe":
+    if (
+        good
+        and can_move
+        and movable_count > 1
+        and fix.get("applicability") == "unsafe"
+        and _moves_several(uri, good)
+    ):
         out.append(
             types.CodeAction(
                 title="Move all data operations in this file to scripts/sql",
@@ -168,26 +174,28 @@ def _for_diagnostic(
     return out
 
 
-_PLANS: OrderedDict[tuple[str, int | None, str, object], FixPlan | None] = OrderedDict()
+_PLANS: OrderedDict[tuple[str, int | None, tuple[tuple[str, object], ...]], FixPlan | None] = (
+    OrderedDict()
+)
 _PLANS_LOCK = threading.Lock()
 _PLANS_KEPT = 64
 
 
-def _planned(uri: str, good: Good, finding: Finding) -> FixPlan | None:
-    """The planner's answer for one finding of this document version (remembered: the client
-    asks for actions again whenever the cursor moves)."""
-    key = (uri, good.version, finding.code, finding.range)
+def _planned(uri: str, good: Good, findings: list[Finding]) -> FixPlan | None:
+    """The planner's answer for these findings of this document version (remembered: the
+    client asks for actions again whenever the cursor moves)."""
+    key = (uri, good.version, tuple((f.code, f.range) for f in findings))
     with _PLANS_LOCK:
         if key in _PLANS:
             _PLANS.move_to_end(key)
             return _PLANS[key]
     try:
-        fix_plan: FixPlan | None = move.plan(good.text, good.analysis, uri_to_path(uri), [finding])
+        fix_plan: FixPlan | None = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
     except ConfigError as exc:
         log.warning("cannot move: %s", exc)
         fix_plan = None
     except Exception:  # a planner bug costs the move action, never the other actions
-        log.exception("planning the move of %s in %s failed", finding.code, uri)
+        log.exception("planning the move of %s in %s failed", findings[0].code, uri)
         fix_plan = None
     with _PLANS_LOCK:
         _PLANS[key] = fix_plan
@@ -196,12 +204,20 @@ def _planned(uri: str, good: Good, finding: Finding) -> FixPlan | None:
     return fix_plan
 
 
+def _moves_several(uri: str, good: Good) -> bool:
+    """Whether planning every movable finding of the file moves more than one of them: on a
+    migration the history rule protects, or where all but one are refused, "Move all" would
+    move nothing more than the single action does."""
+    fix_plan = _planned(uri, good, [f for f in good.analysis.findings if move.movable(f)])
+    return fix_plan is not None and len(fix_plan.moved) > 1
+
+
 def move_title(uri: str, good: Good, finding: Finding, data: dict[str, Any]) -> str | None:
     """The move's title from what the planner would do; None when it refuses (no action)."""
     from ddlguard.fix.model import Outcome
 
     statement = data.get("statement") or "the data operation"
-    fix_plan = _planned(uri, good, finding)
+    fix_plan = _planned(uri, good, [finding])
     if fix_plan is None or not fix_plan.moved:
         return None
     scripts = [f.relative for f in fix_plan.new_files if f.path.suffix == ".sql"]
@@ -290,7 +306,7 @@ def _noqa(
 def _move(
     action: types.CodeAction, uri: str, good: Good, findings: list[Finding], support: ClientSupport
 ) -> None:
-    try:
+    try:  # planned afresh, not from `_planned`: a script name may have been taken since
         fix_plan = move.plan(good.text, good.analysis, uri_to_path(uri), findings)
     except ConfigError as exc:
         log.warning("cannot move: %s", exc)
