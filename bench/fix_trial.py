@@ -88,7 +88,7 @@ def _git(root: Path, *args: str) -> None:
 
 
 def _ddlguard(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "ddlguard", "check", "--diff-base", "HEAD", *args, "."]
+    argv = [sys.executable, "-P", "-m", "ddlguard", "check", "--diff-base", "HEAD", *args, "."]
     return subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
 
 

@@ -37,7 +37,7 @@ end
 
 local client_id = vim.lsp.start_client({
   name = "ddlguard",
-  cmd = { os.getenv("DDLGUARD_PYTHON"), "-m", "ddlguard", "lsp" },
+  cmd = { os.getenv("DDLGUARD_PYTHON"), "-P", "-m", "ddlguard", "lsp" },
   root_dir = root,
   workspace_folders = { { uri = vim.uri_from_fname(root), name = "backend" } },
   settings = { ddlguard = {} },

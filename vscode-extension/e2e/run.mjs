@@ -3,8 +3,11 @@
 // driven by Playwright through Debian's headless chromium, like a person would.
 //
 //   1. builds the .vsix and installs it into code-server
-//   2. installs ddlguard from this repository into a venv (or uses $DDLGUARD_E2E_PYTHON)
-//   3. opens a copy of e2e/fixture (one new head revision), opens the migration holding an UPDATE
+//   2. installs ddlguard from this repository into a venv (or uses $DDLGUARD_E2E_PYTHON); the
+//      extension starts it as `<python> -P -m ddlguard lsp` (ddlguard.interpreter)
+//   3. opens a copy of e2e/fixture (one new head revision) with a hostile repository's modules
+//      planted at its root (types.py, json.py, ddlguard/: they must never run), opens the
+//      migration holding an UPDATE
 //   4. asserts the Problems panel shows DG001
 //   5. applies "Move … to scripts/sql" through Ctrl+. and asserts on disk that a new
 //      scripts/sql/*.sql holds the statement and the migration no longer does
@@ -84,7 +87,7 @@ function buildVsix() {
   return vsix;
 }
 
-/** A Python with this repository's ddlguard installed; returns the `ddlguard` executable. */
+/** A Python with this repository's ddlguard installed (its `ddlguard` executable checked). */
 function serverExecutable() {
   const given = process.env.DDLGUARD_E2E_PYTHON;
   let python;
@@ -101,7 +104,18 @@ function serverExecutable() {
   const exe = path.join(path.dirname(python), "ddlguard");
   if (!fs.existsSync(exe)) fail(`${exe} does not exist: is ddlguard installed for ${python}?`);
   log(`server: ${run(exe, ["--version"]).trim()} (${exe})`);
-  return exe;
+  return python;
+}
+
+/** Modules a hostile repository could plant at its root, where the server starts: with the
+ * workspace on `sys.path`, `python -m ddlguard` would run them instead of the standard library
+ * or the server. Each one writes `marker` if it is ever imported. */
+function plantHostileModules(workspace, marker) {
+  const body = `open(${JSON.stringify(marker)}, "a").write(__name__ + "\\n")\n`;
+  for (const name of ["types.py", "json.py", "functools.py", "ddlguard/__init__.py", "ddlguard/__main__.py"]) {
+    fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, name), body);
+  }
 }
 
 /** A fresh copy of the fixture (or DDLGUARD_E2E_PROJECT) and the migration with an UPDATE in it.
@@ -234,12 +248,14 @@ async function main() {
   const vsix = buildVsix();
 
   step = "install ddlguard";
-  const ddlguard = serverExecutable();
+  const python = serverExecutable();
 
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "ddlguard-e2e-"));
   if (!process.env.DDLGUARD_E2E_KEEP) removeAtExit = root;
   else log(`keeping ${root}`);
   const { workspace, migration, line, column, statement, versions } = prepareWorkspace(root);
+  const planted = path.join(root, "planted-code-ran");
+  plantHostileModules(workspace, planted);
   const before = new Set(sqlScripts(workspace));
   const migrationBefore = fs.readFileSync(migration, "utf8");
 
@@ -261,7 +277,8 @@ async function main() {
         "files.autoSave": "off",
         "workbench.secondarySideBar.defaultVisibility": "hidden",
         "editor.minimap.enabled": false,
-        "ddlguard.path": ddlguard,
+        // `<python> -P -m ddlguard lsp` in the workspace, as with the Python extension
+        "ddlguard.interpreter": python,
         "ddlguard.trace.server": process.env.DDLGUARD_E2E_TRACE ?? "messages",
       },
       null,
@@ -452,6 +469,9 @@ async function main() {
   await page.locator(".markers-panel").waitFor({ state: "visible", timeout: STEP_TIMEOUT });
   await screenshot("check-workspace");
 
+  step = "the workspace's planted modules never ran";
+  if (fs.existsSync(planted)) fail(`the server ran modules of the workspace: ${fs.readFileSync(planted, "utf8").trim()}`);
+
   step = "a broken ddlguard.path restarts into one clear notification";
   // Workspace settings: VS Code watches the workspace's files (code-server does not watch the
   // user settings file for external writes).
@@ -472,7 +492,7 @@ async function main() {
     log(`copied the quick-fix screenshot to ${image}`);
   }
   log(
-    `PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), workspace rescanned, missing server reported`,
+    `PASSED: DG001 shown, "${title}" applied (${created[0]}), move-all applied (${allScript}), workspace rescanned, planted modules never ran, missing server reported`,
   );
 }
 

@@ -32,10 +32,10 @@ describe("server discovery order", () => {
       list.map((c) => [c.source, c.command, c.prefix.join(" "), c.explicit]),
       [
         ["setting-path", "/opt/ddlguard", "", true],
-        ["setting-interpreter", "/venv/bin/python", "-m ddlguard", true],
-        ["python-extension", "/conda/bin/python", "-m ddlguard", false],
+        ["setting-interpreter", "/venv/bin/python", "-P -m ddlguard", true],
+        ["python-extension", "/conda/bin/python", "-P -m ddlguard", false],
         ["path-ddlguard", "ddlguard", "", false],
-        ["path-python", "python3", "-m ddlguard", false],
+        ["path-python", "python3", "-P -m ddlguard", false],
       ],
     );
   });
@@ -52,7 +52,7 @@ describe("server discovery order", () => {
   it("keeps a multi-part Python extension command (conda run) before -m ddlguard", () => {
     const [c] = candidates({ pythonExtensionCommand: ["conda", "run", "-n", "app", "python"], platform: "linux" });
     assert.equal(c.command, "conda");
-    assert.deepEqual(c.prefix, ["run", "-n", "app", "python", "-m", "ddlguard"]);
+    assert.deepEqual(c.prefix, ["run", "-n", "app", "python", "-P", "-m", "ddlguard"]);
   });
 
   it("uses ddlguard.path first and runs `<path> lsp`", async () => {
@@ -64,22 +64,22 @@ describe("server discovery order", () => {
   });
 
   it("runs the interpreter as `<python> -m ddlguard lsp`", async () => {
-    const probe = fakeProbe({ "/venv/bin/python -m ddlguard --version": ok("0.2.0") });
+    const probe = fakeProbe({ "/venv/bin/python -P -m ddlguard --version": ok("0.2.0") });
     const result = await discover(candidates({ interpreter: "/venv/bin/python", platform: "linux" }), probe, "0.1.0");
-    assert.deepEqual([result.server?.command, ...(result.server?.args ?? [])], ["/venv/bin/python", "-m", "ddlguard", "lsp"]);
+    assert.deepEqual([result.server?.command, ...(result.server?.args ?? [])], ["/venv/bin/python", "-P", "-m", "ddlguard", "lsp"]);
     assert.deepEqual(result.server?.version, [0, 2, 0]);
   });
 
   it("stops at a configured setting that does not work instead of running another ddlguard", async () => {
-    const probe = fakeProbe({ "/venv/bin/python -m ddlguard --version": noModule, "ddlguard --version": ok("0.1.0") });
+    const probe = fakeProbe({ "/venv/bin/python -P -m ddlguard --version": noModule, "ddlguard --version": ok("0.1.0") });
     const result = await discover(candidates({ interpreter: "/venv/bin/python", platform: "linux" }), probe, "0.1.0");
     assert.equal(result.server, undefined);
-    assert.deepEqual(probe.calls, ["/venv/bin/python -m ddlguard --version"]);
+    assert.deepEqual(probe.calls, ["/venv/bin/python -P -m ddlguard --version"]);
     assert.equal(result.summary, "ddlguard.interpreter (/venv/bin/python): ddlguard is not installed in /venv/bin/python");
   });
 
   it("falls through automatic candidates: Python extension without ddlguard, then PATH", async () => {
-    const probe = fakeProbe({ "/env/python -m ddlguard --version": noModule, "ddlguard --version": ok("0.1.0") });
+    const probe = fakeProbe({ "/env/python -P -m ddlguard --version": noModule, "ddlguard --version": ok("0.1.0") });
     const result = await discover(candidates({ pythonExtensionCommand: ["/env/python"], platform: "linux" }), probe, "0.1.0");
     assert.equal(result.server?.candidate.source, "path-ddlguard");
     assert.deepEqual(
@@ -91,11 +91,28 @@ describe("server discovery order", () => {
     );
   });
 
+  it("runs Python with -P, so the workspace (the server's current folder) is never on sys.path", () => {
+    const list = candidates({ interpreter: "/venv/bin/python", pythonExtensionCommand: ["/env/python"], platform: "linux" });
+    for (const c of list.filter((c) => c.prefix.includes("-m"))) {
+      assert.deepEqual(c.prefix.slice(-3), ["-P", "-m", "ddlguard"], c.label);
+    }
+  });
+
+  it("names a Python older than 3.11 (no -P) instead of its usage text", async () => {
+    const old = { kind: "exit" as const, code: 2, stdout: "", stderr: "Unknown option: -P\nusage: python3 [option] ...\n" };
+    const probe = fakeProbe({ "/py310/bin/python -P -m ddlguard --version": old });
+    const result = await discover(candidates({ interpreter: "/py310/bin/python", platform: "linux" }), probe, "0.1.0");
+    assert.equal(
+      result.summary,
+      "ddlguard.interpreter (/py310/bin/python): /py310/bin/python is older than Python 3.11, which ddlguard needs",
+    );
+  });
+
   it("falls back to python3 -m ddlguard last", async () => {
-    const probe = fakeProbe({ "python3 -m ddlguard --version": ok("0.1.0") });
+    const probe = fakeProbe({ "python3 -P -m ddlguard --version": ok("0.1.0") });
     const result = await discover(candidates({ platform: "linux" }), probe, "0.1.0");
-    assert.deepEqual([result.server?.command, ...(result.server?.args ?? [])], ["python3", "-m", "ddlguard", "lsp"]);
-    assert.deepEqual(probe.calls, ["ddlguard --version", "python3 -m ddlguard --version"]);
+    assert.deepEqual([result.server?.command, ...(result.server?.args ?? [])], ["python3", "-P", "-m", "ddlguard", "lsp"]);
+    assert.deepEqual(probe.calls, ["ddlguard --version", "python3 -P -m ddlguard --version"]);
   });
 
   it("never uses a server older than the minimum, and names it when nothing else works", async () => {
@@ -106,7 +123,7 @@ describe("server discovery order", () => {
   });
 
   it("skips an old server for a newer one further down the list", async () => {
-    const probe = fakeProbe({ "ddlguard --version": ok("0.0.9"), "python3 -m ddlguard --version": ok("0.1.1") });
+    const probe = fakeProbe({ "ddlguard --version": ok("0.0.9"), "python3 -P -m ddlguard --version": ok("0.1.1") });
     const result = await discover(candidates({ platform: "linux" }), probe, "0.1.0");
     assert.equal(result.server?.candidate.source, "path-python");
     assert.equal(result.attempts[0].ok, false);
@@ -115,7 +132,7 @@ describe("server discovery order", () => {
   it("explains each failure kind: missing, timeout, crash, unexpected output", async () => {
     const probe = fakeProbe({
       "ddlguard --version": { kind: "timeout" },
-      "python3 -m ddlguard --version": { kind: "exit", code: 0, stdout: "hello\n", stderr: "" },
+      "python3 -P -m ddlguard --version": { kind: "exit", code: 0, stdout: "hello\n", stderr: "" },
     });
     const result = await discover(candidates({ path: "", platform: "linux", pythonExtensionCommand: ["/nope/python"] }), probe, "0.1.0");
     assert.deepEqual(

@@ -2,10 +2,14 @@
  * Finding the language server. The order is a contract (documented in docs/vscode.md):
  *
  *  1. `ddlguard.path`         → `<path> lsp`
- *  2. `ddlguard.interpreter`  → `<python> -m ddlguard lsp`
+ *  2. `ddlguard.interpreter`  → `<python> -P -m ddlguard lsp`
  *  3. the Python extension's active environment, when that extension is installed
  *  4. `ddlguard` on PATH      → `ddlguard lsp`
- *  5. `python3 -m ddlguard`   → `python3 -m ddlguard lsp` (`python` on Windows)
+ *  5. `python3 -m ddlguard`   → `python3 -P -m ddlguard lsp` (`python` on Windows)
+ *
+ * Python always runs with `-P` (3.11+, which ddlguard requires): without it `python -m` puts
+ * the current folder, the workspace, first on `sys.path`, and a repository's `types.py` or
+ * `ddlguard/` folder would run in place of the standard library or the server.
  *
  * Each candidate is probed with `--version` before use. A setting the user wrote is
  * authoritative: if it does not work, discovery stops there and says why, instead of silently
@@ -23,7 +27,7 @@ export interface Candidate {
   /** How the candidate is named to the user, e.g. `ddlguard.interpreter (/venv/bin/python)`. */
   label: string;
   command: string;
-  /** Arguments before `lsp` / `--version`: `[]` for an executable, `["-m", "ddlguard"]` for Python. */
+  /** Arguments before `lsp` / `--version`: `[]` for an executable, `PYTHON_MODULE` for Python. */
   prefix: string[];
   /** Came from a setting the user wrote: no fall-through when it fails. */
   explicit: boolean;
@@ -37,6 +41,9 @@ export interface DiscoveryInputs {
   platform: string;
 }
 
+/** `-P`: never the workspace (the server's current folder) on `sys.path`. */
+export const PYTHON_MODULE: readonly string[] = ["-P", "-m", "ddlguard"];
+
 export function candidates(inputs: DiscoveryInputs): Candidate[] {
   const out: Candidate[] = [];
   const path = inputs.path?.trim();
@@ -49,7 +56,7 @@ export function candidates(inputs: DiscoveryInputs): Candidate[] {
       source: "setting-interpreter",
       label: `ddlguard.interpreter (${interpreter})`,
       command: interpreter,
-      prefix: ["-m", "ddlguard"],
+      prefix: [...PYTHON_MODULE],
       explicit: true,
     });
   }
@@ -59,7 +66,7 @@ export function candidates(inputs: DiscoveryInputs): Candidate[] {
       source: "python-extension",
       label: `the Python extension's environment (${py.join(" ")})`,
       command: py[0],
-      prefix: [...py.slice(1), "-m", "ddlguard"],
+      prefix: [...py.slice(1), ...PYTHON_MODULE],
       explicit: false,
     });
   }
@@ -69,7 +76,7 @@ export function candidates(inputs: DiscoveryInputs): Candidate[] {
     source: "path-python",
     label: `${python} -m ddlguard on PATH`,
     command: python,
-    prefix: ["-m", "ddlguard"],
+    prefix: [...PYTHON_MODULE],
     explicit: false,
   });
   return out;
@@ -123,10 +130,13 @@ function judge(candidate: Candidate, result: ProbeResult, minimum: string): Atte
   }
   if (result.code !== 0) {
     const detail = lastLine(result.stderr) || lastLine(result.stdout) || `exit code ${result.code}`;
+    const python = candidate.prefix.includes("-m");
     const reason =
-      candidate.prefix.includes("-m") && /No module named/.test(result.stderr)
+      python && /No module named/.test(result.stderr)
         ? `ddlguard is not installed in ${candidate.command}`
-        : `${candidate.command} failed: ${detail}`;
+        : python && /unknown option:? -P/i.test(result.stderr)
+          ? `${candidate.command} is older than Python 3.11, which ddlguard needs`
+          : `${candidate.command} failed: ${detail}`;
     return { candidate, ok: false, reason };
   }
   const verdict = checkVersion(`${result.stdout}\n${result.stderr}`, minimum);
