@@ -58,58 +58,49 @@ def _column_name(stmt: ast.stmt) -> str | None:
     return None
 
 
-_CONSTRAINTS = frozenset({"create_unique_constraint", "create_check_constraint",
-                          "create_foreign_key", "create_primary_key",
-                          "create_exclude_constraint"})  # fmt: skip
+_CONSTRAINTS = ("create_unique_constraint", "create_check_constraint", "create_foreign_key",
+                "create_primary_key", "create_exclude_constraint")  # fmt: skip
+
+# An operation's key names what it creates or removes; an operation and its inverse share one.
+# Each entry: the key's kind, then which parts follow it: "1" and "2" the first and second
+# string arguments, "c" the name of the `sa.Column` given second.
+_Spec = tuple[str, str]
+_UNDONE_BY: dict[str, _Spec] = {  # a deferred upgrade operation -> the key of its inverse
+    "create_index": ("index", "1"), **{name: ("constraint", "1") for name in _CONSTRAINTS},
+    "add_column": ("column", "1c"), "alter_column": ("alter", "12"),
+    "create_table": ("table", "1"), "drop_column": ("added", "12"),
+    "rename_table": ("rename", "21"),
+}  # fmt: skip
+_UNDOES: dict[str, _Spec] = {  # a downgrade operation -> the key of what it undoes
+    "drop_index": ("index", "1"), "drop_constraint": ("constraint", "1"),
+    "drop_column": ("column", "12"), "alter_column": ("alter", "12"),
+    "drop_table": ("table", "1"), "add_column": ("added", "1c"),
+    "rename_table": ("rename", "12"),
+}  # fmt: skip
 
 
 def _undone_by(stmt: ast.stmt) -> Key | None:
     """What undoing this deferred operation looks like, as a key `_undoes` gives too."""
-    found = _call(stmt)
-    if found is None:
-        return None
-    name, args = found
-    first = args[0] if args else None
-    second = args[1] if len(args) > 1 else None
-    if name == "create_index" and first:
-        return ("index", first)
-    if name in _CONSTRAINTS and first:
-        return ("constraint", first)
-    if name == "add_column" and first:
-        column = _column_name(stmt)
-        return ("column", first, column) if column else None
-    if name == "alter_column" and first and second:
-        return ("alter", first, second)
-    if name == "create_table" and first:
-        return ("table", first)
-    if name == "drop_column" and first and second:
-        return ("added", first, second)
-    if name == "rename_table" and first and second:
-        return ("rename", second, first)
-    return None
+    return _key(stmt, _UNDONE_BY)
 
 
 def _undoes(stmt: ast.stmt) -> Key | None:
     """The key of the operation this downgrade statement undoes."""
+    return _key(stmt, _UNDOES)
+
+
+def _key(stmt: ast.stmt, specs: dict[str, _Spec]) -> Key | None:
     found = _call(stmt)
-    if found is None:
+    if found is None or found[0] not in specs:
         return None
     name, args = found
-    first = args[0] if args else None
-    second = args[1] if len(args) > 1 else None
-    if name == "drop_index" and first:
-        return ("index", first)
-    if name == "drop_constraint" and first:
-        return ("constraint", first)
-    if name == "drop_column" and first and second:
-        return ("column", first, second)
-    if name == "alter_column" and first and second:
-        return ("alter", first, second)
-    if name == "drop_table" and first:
-        return ("table", first)
-    if name == "add_column" and first:
-        column = _column_name(stmt)
-        return ("added", first, column) if column else None
-    if name == "rename_table" and first and second:
-        return ("rename", first, second)
-    return None
+    kind, parts = specs[name]
+    values = {
+        "1": args[0] if args else None,
+        "2": args[1] if len(args) > 1 else None,
+        "c": _column_name(stmt) if "c" in parts else None,
+    }
+    picked = [values[part] for part in parts]
+    if not all(picked):
+        return None
+    return (kind, *(str(value) for value in picked))
