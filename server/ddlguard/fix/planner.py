@@ -307,6 +307,7 @@ def _plan(
             blocks=blocks,
             transaction=settings.transaction,
             run=run,
+            dialect=dialect,
         )
         scripts.append(NewFile(script, _relative(script, rel_root), content))
 

@@ -1,5 +1,8 @@
 """What psql would do to a statement before sending it: the script runs through `psql -f`.
 
+Every dialect's scripts pass these checks (they only refuse); a SQLite project's scripts run
+through the `sqlite3` shell, whose own reading `sqlite_shell` checks too.
+
 psql reads a script with its own lexer (psqlscan.l): outside quotes and comments a backslash
 starts a meta-command (`\\! cmd` runs a shell command, `\\i` reads a file) and `:name`,
 `:'name'`, `:"name"`, `:{?name}` are replaced by variables (`-v`, `\\set`, psqlrc, built-ins
@@ -18,9 +21,16 @@ _HIDDEN_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def statement_hazard(statement: str, dialect: str) -> str | None:
-    """Why psql would not send `statement` as it is, or None when it would."""
+    """Why psql (or, on SQLite, the sqlite3 shell) would not send `statement` as it is, or
+    None when it would."""
     if "\x00" in statement:
         return "the SQL holds a NUL character, which psql cannot send"
+    if dialect == "sqlite":
+        from ddlguard.fix.sqlite_shell import shell_hazard
+
+        hazard = shell_hazard(statement)
+        if hazard is not None:
+            return hazard
     try:
         if is_postgresql(dialect):
             pieces = [(t.start, t.end, t.name) for t in pg_tokens(statement)]

@@ -1,6 +1,7 @@
 """The text of a data script: header (source, date, why, run line), statements, transaction.
 
-A script is run by `psql -f`, so the header is a trust boundary: every value taken from the
+A script is run by `psql -f` (by the `sqlite3` shell on SQLite, `mysql` on MySQL: `run_command`),
+so the header is a trust boundary: every value taken from the
 migration (path, revision, message, copied comments) goes through `comment_text`, which cannot
 end a `--` comment, and revision ids in the run line must match `SAFE_REVISION` or the move is
 refused (`NotMovable`), never written raw.
@@ -179,6 +180,26 @@ def without_directives(comment: str) -> str:
     return comment if stripped == comment else stripped.strip(" \t;,#")
 
 
+def run_command(dialect: str, run_path: str) -> str:
+    """How to run the script from the project's folder with the dialect's own client, stopping
+    at the first error, as one comment-safe line.
+
+    The clients run nothing but SQL: `psql -f` (its meta-commands and variables cannot appear,
+    `fix/psql.py`), `sqlite3 -safe` (no `.shell`, `.system`, file writes; `fix/sqlite_shell.py`
+    checks the shell sees each statement whole), `mysql --binary-mode` (no client commands but
+    `charset` and `delimiter`). Other databases' clients run shell commands from a script
+    (`sqlcmd`'s `!!`, SQL*Plus's `HOST`) or substitute variables in it, so no command is given.
+    """
+    path = comment_text(shlex.quote(run_path))
+    if dialect == "sqlite":
+        return f'sqlite3 -bail -safe "$DATABASE_FILE" < {path}'
+    if dialect == "mysql":
+        return f'mysql --binary-mode --database="$DATABASE_NAME" < {path}'
+    if dialect in ("mssql", "oracle"):
+        return f"{path} with your database's client, stopping at the first error"
+    return f'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {path}'
+
+
 def render_script(
     *,
     migration: str,
@@ -187,6 +208,7 @@ def render_script(
     blocks: Sequence[ScriptBlock],
     transaction: bool,
     run: RunLine,
+    dialect: str = "postgresql",
 ) -> str:
     """The whole file, ending in a newline. `migration` and `run_path` are project-relative;
     `run` says when the script runs (its revision ids were checked when it was built)."""
@@ -196,7 +218,7 @@ def render_script(
         f"-- {WHY}",
         run.text(),
         f"-- {run.sentence()}",
-        f'--   psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {comment_text(shlex.quote(run_path))}',
+        f"--   {run_command(dialect, run_path)}",
         "",
     ]
     if transaction:
