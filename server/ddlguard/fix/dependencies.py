@@ -156,6 +156,9 @@ def _pg_footprint(text: str) -> Footprint:
             tables.add(rel.lower())
             if node.get("relpersistence") == "t":
                 temporary.add(rel.lower())
+        renamed = node.get("newname")
+        if node.get("renameType") in _DROPPED_RELATIONS and isinstance(renamed, str):
+            tables.add(renamed.lower())  # ALTER TABLE m RENAME TO n: n is touched too
         if node.get("removeType") in _DROPPED_RELATIONS:  # DROP TABLE m: names, not RangeVars
             for obj in node.get("objects", []):
                 items = obj.get("List", {}).get("items", []) if isinstance(obj, dict) else []
@@ -419,15 +422,41 @@ class _Reader:
             if referent is None:
                 return Operation(top, rng, label, frozenset(), known=False)
             refs.add(normalise(referent))
+        if name == "rename_table":  # the name it takes is touched as much as the one it frees
+            new = self._table_arg(call, 1, "new_table_name")
+            if new is None:
+                return Operation(top, rng, label, frozenset(), known=False)
+            refs.add(normalise(new))
         touches = frozenset({own, *refs})
-        if name == "create_table" or (name == "add_column" and not _not_null_without_default(call)):
+        if name == "create_table":
             return Operation(top, rng, label, frozenset(refs), touches=touches)
+        if name == "add_column" and not _not_null_without_default(call):
+            # about the column it adds (data run ahead of it must not name that column); a
+            # foreign key's other table counts whole
+            column = self._added_column(call)
+            columns = None if column is None or refs else frozenset({column.lower()})
+            return Operation(
+                top, rng, label, frozenset(refs), touches=touches, table=own, columns=columns
+            )
         if name == "create_index" and not _is_true(call, "unique"):
-            return Operation(top, rng, label, frozenset(refs), touches=touches)
+            columns = self._columns(call, name)
+            return Operation(
+                top, rng, label, frozenset(refs), touches=touches, table=own, columns=columns
+            )
         if name in ("create_table_comment", "drop_table_comment"):
             return Operation(top, rng, label, frozenset(), touches=touches)
         columns = self._columns(call, name)
         return Operation(top, rng, label, touches, touches=touches, table=own, columns=columns)
+
+    def _added_column(self, call: ast.Call) -> str | None:
+        """The name of the `sa.Column(...)` an `op.add_column` call adds, when it is literal."""
+        value: ast.expr | None = call.args[1] if len(call.args) > 1 else None
+        for kw in call.keywords:
+            if kw.arg == "column":
+                value = kw.value
+        if isinstance(value, ast.Call) and _callee(value) == "Column" and value.args:
+            return self._string(value.args[0])
+        return None
 
     def _columns(self, call: ast.Call, name: str) -> frozenset[str] | None:
         """The columns of its table an `op.*` call is about, when that is plain; else None."""
@@ -435,7 +464,13 @@ class _Reader:
             return None
         if name in ("alter_column", "drop_column"):
             column = self._table_arg(call, 1, "column_name")
-            return None if column is None else frozenset({column.lower()})
+            renamed = [kw.value for kw in call.keywords if kw.arg == "new_column_name"]
+            new = self._string(renamed[0]) if renamed else None
+            if column is None or (renamed and new is None):
+                return None
+            # a rename is about the name it frees and the name it takes (data run ahead of it
+            # would find neither where it was)
+            return frozenset({column.lower(), *([new.lower()] if new else [])})
         if name in ("create_index", "create_unique_constraint", "create_primary_key"):
             value: ast.expr | None = call.args[2] if len(call.args) > 2 else None
             for kw in call.keywords:
