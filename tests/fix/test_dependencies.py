@@ -168,6 +168,12 @@ B_FILL = sql_footprint(["UPDATE users SET b = id * 2 WHERE b IS NULL"], "postgre
         ('op.create_index("ix", "users", ["a"])', False),
         ('op.create_table("audit", sa.Column("id", sa.Integer()))', False),
         ('op.create_table("users", sa.Column("id", sa.Integer()))', True),
+        ('op.create_unique_constraint("uq", "users", ["id"])', False),  # read, not set
+        ('op.create_unique_constraint("uq", "users", ["b"])', True),
+        ('op.alter_column("users", "id", nullable=False)', False),
+        ('op.alter_column("users", "id", type_=sa.BigInteger())', True),  # changes what it reads
+        ('op.alter_column("users", "id", nullable=False, server_default="0")', True),
+        ('op.create_index("ix", "users", ["id"], unique=True, postgresql_where="b > 0")', True),
         ('op.rename_table("people", "users")', True),
         ('op.rename_table("people", NAME)', True),
         ('op.rename_table("people", "persons")', False),
@@ -188,3 +194,17 @@ def test_adding_a_column_still_counts_for_a_delete_run_ahead_of_it() -> None:
     delete = sql_footprint(["DELETE FROM users WHERE a IS NULL"], "postgresql")
     source = 'from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    op.add_column("users", sa.Column("c", sa.Integer()))\n'
     assert first_dependent(delete, ops_after(source), crossed_backwards=True) is not None
+
+
+def test_a_not_null_on_a_column_an_update_only_reads_does_not_need_it() -> None:
+    """NOT NULL on `a` changes no value of `a`: an UPDATE reading it gives the same rows before
+    or after; one that sets it may be rejected by it, so that one still counts."""
+    reads = sql_footprint(["UPDATE users SET b = a * 2 WHERE b IS NULL"], "postgresql")
+    sets = sql_footprint(["UPDATE users SET a = 0 WHERE a IS NULL"], "postgresql")
+    source = (
+        "from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n"
+        '    op.alter_column("users", "a", nullable=False)\n'
+    )
+    assert first_dependent(reads, ops_after(source)) is None
+    assert first_dependent(sets, ops_after(source)) is not None
+    assert first_dependent(reads, ops_after(source), crossed_backwards=True) is None

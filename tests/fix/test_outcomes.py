@@ -657,6 +657,40 @@ def test_operations_between_that_touch_other_columns_let_the_chain_through(
     assert "id * 2" in script and "op.drop_column" in follow_up
 
 
+def test_a_backfill_reading_a_column_the_cut_makes_not_null_chains(tmp_path: Path) -> None:
+    """`NOT NULL a` checks a and changes nothing: `SET b = a * 2` may run ahead of it."""
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.execute("UPDATE users SET b = a * 2 WHERE b IS NULL")
+            op.alter_column("users", "b", nullable=False)
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
+    (script,), _ = _files(result)
+    assert script.index("SET a = 1") < script.index("SET b = a * 2")
+
+
+def test_a_backfill_setting_the_column_the_cut_alters_is_refused(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.execute("UPDATE users SET a = 2, b = 3 WHERE b IS NULL")
+            op.alter_column("users", "b", nullable=False)
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
+    assert 'before `op.alter_column("users", "a", nullable=False)` itself' in (
+        result.decisions[1].reason
+    )
+
+
 def test_a_data_statement_in_a_block_after_the_cut_is_refused(tmp_path: Path) -> None:
     result = plan(
         tmp_path,

@@ -63,6 +63,7 @@ class Footprint:
     # with those (table, column) pairs; every other table counts whole
     partial: frozenset[str] = frozenset()
     columns: frozenset[tuple[str, str]] = frozenset()
+    writes: frozenset[tuple[str, str]] = frozenset()  # of `columns`, those it may set
 
     def __or__(self, other: Footprint) -> Footprint:
         whole = (self.tables - self.partial) | (other.tables - other.partial)
@@ -73,13 +74,18 @@ class Footprint:
             self.known and other.known,
             partial,
             frozenset(c for c in self.columns | other.columns if c[0] in partial),
+            frozenset(c for c in self.writes | other.writes if c[0] in partial),
         )
 
-    def needs_column(self, table: str, columns: frozenset[str] | None) -> bool:
-        """Whether an operation on `columns` of `table` (None: the whole table) meets this."""
+    def needs_column(
+        self, table: str, columns: frozenset[str] | None, *, validates: bool = False
+    ) -> bool:
+        """Whether an operation on `columns` of `table` (None: the whole table) meets this;
+        with `validates` (it only checks those columns' values) only a write of them does."""
         if table not in self.partial or columns is None:
             return True
-        return any((table, c) in self.columns for c in columns)
+        pairs = self.writes if validates else self.columns
+        return any((table, c) in pairs for c in columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +105,15 @@ class Operation:
     sql: str | None = None  # for op.execute of static DDL: its text (may move with temp data)
     table: str | None = None  # the table `columns` belong to
     columns: frozenset[str] | None = None  # the columns of `table` it is about; None: all
+    # it only checks the values of `columns` (NOT NULL, unique): changes no row, no shape, so
+    # only a statement writing those columns meets it, in either order
+    validates: bool = False
 
     def strict(self) -> Operation:
         """The same operation counting everything it touches (see `first_dependent`)."""
         return Operation(
             self.top, self.range, self.label, self.touches, self.known, self.touches, self.sql,
-            self.table, self.columns,
+            self.table, self.columns, self.validates,
         )  # fmt: skip
 
     def depends_on(self, footprint: Footprint) -> bool:
@@ -114,7 +123,10 @@ class Operation:
             return True  # on a temporary object the script creates: it must move along
         hit = self.needs & (footprint.tables | footprint.temporary)
         return any(
-            footprint.needs_column(t, self.columns if t == self.table else None) for t in hit
+            footprint.needs_column(t, self.columns, validates=self.validates)
+            if t == self.table
+            else footprint.needs_column(t, None)
+            for t in hit
         )
 
 
@@ -171,10 +183,12 @@ def _pg_footprint(text: str) -> Footprint:
     relations = frozenset(tables - temporary)
     stmts = tree.get("stmts", [])
     if len(stmts) == 1 and "UpdateStmt" in stmts[0].get("stmt", {}):
-        columns = _update_columns(stmts[0]["stmt"]["UpdateStmt"])
+        update = stmts[0]["stmt"]["UpdateStmt"]
+        columns = _update_columns(update)
         if columns is not None:
             pairs = frozenset((t, c) for t in relations for c in columns)
-            return Footprint(relations, frozenset(temporary), True, relations, pairs)
+            sets = frozenset((t, c) for t in relations for c in _update_sets(update))
+            return Footprint(relations, frozenset(temporary), True, relations, pairs, sets)
     return Footprint(relations, frozenset(temporary))
 
 
@@ -204,6 +218,16 @@ def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
     if rows & relations:  # `f(users)`: the whole row is read
         return None
     return frozenset(found)
+
+
+def _update_sets(update: dict[str, Any]) -> frozenset[str]:
+    """The columns an UPDATE may set: every named target with a value anywhere in it (the SET
+    list, and conservatively the aliases of its subqueries' select lists)."""
+    return frozenset(
+        node["name"].lower()
+        for node in _walk_json(update)
+        if "val" in node and isinstance(node.get("name"), str)
+    )
 
 
 _DROPPED_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"})
@@ -446,7 +470,11 @@ class _Reader:
         if name in ("create_table_comment", "drop_table_comment"):
             return Operation(top, rng, label, frozenset(), touches=touches)
         columns = self._columns(call, name)
-        return Operation(top, rng, label, touches, touches=touches, table=own, columns=columns)
+        validates = columns is not None and _validates_only(call, name)
+        return Operation(
+            top, rng, label, touches, touches=touches, table=own, columns=columns,
+            validates=validates,
+        )  # fmt: skip
 
     def _added_column(self, call: ast.Call) -> str | None:
         """The name of the `sa.Column(...)` an `op.add_column` call adds, when it is literal."""
@@ -528,6 +556,26 @@ def _defined_once(tree: ast.Module, name: str) -> bool:
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             bindings += 2 * any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt))
     return bindings == 1
+
+
+# keywords that leave an operation a pure check of its columns' values
+_CHECK_ONLY_KEYWORDS = {
+    "alter_column": frozenset({"nullable", "existing_type", "existing_nullable",
+                               "existing_server_default", "existing_comment", "schema"}),
+    "create_unique_constraint": frozenset({"schema"}),
+    "create_primary_key": frozenset({"schema"}),
+    "create_index": frozenset({"unique", "schema"}),
+}  # fmt: skip
+
+
+def _validates_only(call: ast.Call, name: str) -> bool:
+    """NOT NULL (or nullable again), a unique constraint, a primary key or a unique index on
+    plain columns: it rejects rows or not, and changes none (no type, default, predicate)."""
+    allowed = _CHECK_ONLY_KEYWORDS.get(name)
+    if allowed is None or any(kw.arg not in allowed for kw in call.keywords):
+        return False
+    positional = 2 if name == "alter_column" else 3
+    return len(call.args) <= positional and not any(isinstance(a, ast.Starred) for a in call.args)
 
 
 def _harmless_ddl(text: str, verb: str) -> bool:

@@ -18,7 +18,7 @@ def upgrade():
     op.add_column("users", sa.Column("initials", sa.String(2), nullable=True))
     op.execute("UPDATE users SET display = upper(name) WHERE display IS NULL")
     op.alter_column("users", "display", nullable=False, existing_type=sa.String(50))
-    op.execute("UPDATE users SET initials = left(name, 1) WHERE initials IS NULL")
+    op.execute("UPDATE users SET initials = left(display, 1) WHERE initials IS NULL")
     op.alter_column("users", "initials", nullable=False, existing_type=sa.String(2))
     op.create_index("ix_users_initials", "users", ["initials"])
 
