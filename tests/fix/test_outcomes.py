@@ -657,38 +657,34 @@ def test_operations_between_that_touch_other_columns_let_the_chain_through(
     assert "id * 2" in script and "op.drop_column" in follow_up
 
 
-def test_a_backfill_reading_a_column_the_cut_makes_not_null_chains(tmp_path: Path) -> None:
-    """`NOT NULL a` checks a and changes nothing: `SET b = a * 2` may run ahead of it."""
+@pytest.mark.parametrize(
+    ("second", "outcome"),
+    [
+        ("UPDATE users SET b = a * 2 WHERE b IS NULL", "split"),  # reads a: may run ahead
+        ("UPDATE users SET a = 2, b = 3 WHERE b IS NULL", "refuse"),  # sets a: may not
+    ],
+)
+def test_a_backfill_after_the_not_null_cut_chains_unless_it_sets_that_column(
+    tmp_path: Path, second: str, outcome: str
+) -> None:
+    """`NOT NULL a` checks a and changes nothing: only a statement setting a meets it."""
     result = plan(
         tmp_path,
-        migration("""
+        migration(f"""
         def upgrade():
             op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
             op.alter_column("users", "a", nullable=False)
-            op.execute("UPDATE users SET b = a * 2 WHERE b IS NULL")
+            op.execute("{second}")
             op.alter_column("users", "b", nullable=False)
         """),
     )
-    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
-    (script,), _ = _files(result)
-    assert script.index("SET a = 1") < script.index("SET b = a * 2")
-
-
-def test_a_backfill_setting_the_column_the_cut_alters_is_refused(tmp_path: Path) -> None:
-    result = plan(
-        tmp_path,
-        migration("""
-        def upgrade():
-            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
-            op.alter_column("users", "a", nullable=False)
-            op.execute("UPDATE users SET a = 2, b = 3 WHERE b IS NULL")
-            op.alter_column("users", "b", nullable=False)
-        """),
-    )
-    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
-    assert 'before `op.alter_column("users", "a", nullable=False)` itself' in (
-        result.decisions[1].reason
-    )
+    assert [str(d.outcome) for d in result.decisions] == [outcome, outcome]
+    if outcome == "split":
+        (script,), _ = _files(result)
+        assert script.index("SET a = 1") < script.index(second)
+    else:
+        said = 'would run before `op.alter_column("users", "a", nullable=False)` itself'
+        assert said in result.decisions[1].reason and not result.new_files
 
 
 def test_a_data_statement_in_a_block_after_the_cut_is_refused(tmp_path: Path) -> None:

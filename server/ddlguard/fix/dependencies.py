@@ -689,6 +689,7 @@ class Dependencies:
 
     def __init__(self, tree: ast.Module, text: str, scope: Scope, dialect: str) -> None:
         self.reader = _Reader(tree, text, scope, dialect)
+        self._read: dict[tuple[int, int, frozenset[int]], list[Operation]] = {}
 
     def operations(
         self, pairs: Sequence[tuple[ast.stmt, ast.stmt]], skip: frozenset[int] = frozenset()
@@ -698,7 +699,11 @@ class Dependencies:
         self.reader.skip = skip
         out: list[Operation] = []
         for top, stmt in pairs:
-            out += self.reader.operations(top, stmt)
+            key = (id(top), id(stmt), skip)  # every candidate reads the statements after it
+            found = self._read.get(key)
+            if found is None:
+                found = self._read[key] = list(self.reader.operations(top, stmt))
+            out += found
         return out
 
     def function_operations(self, name: str) -> list[Operation]:

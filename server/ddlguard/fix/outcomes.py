@@ -20,7 +20,7 @@ the statement) or just after it (dependent operations before it); both: *refuse*
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,8 +37,10 @@ class Placed:
     top: ast.stmt  # the statement of the function body holding it
     footprint: Footprint
     after: list[Operation]  # operations after it in its function (candidates excluded)
-    before: list[Operation] = field(default_factory=list)  # operations before it, likewise
+    before: list[Operation] = field(default_factory=list)  # downgrade only
     whole: bool = True  # a statement of the body itself, none of its SQL string's DDL kept
+    # the operations before it (candidates excluded), read only for a statement behind the cut
+    preceding: Callable[[], list[Operation]] | None = None
 
 
 @dataclass(slots=True)
@@ -138,7 +140,8 @@ def chain_blocker(
             cut,
         )
     start, at = position[id(cut.top)], position[id(p.top)]
-    between = [op for op in p.before if start <= position.get(id(op.top), -1) < at]
+    ahead = p.preceding() if p.preceding is not None else p.before
+    between = [op for op in ahead if start <= position.get(id(op.top), -1) < at]
     crossed = first_dependent(p.footprint, between, crossed_backwards=True)
     if crossed is None:
         return None

@@ -455,14 +455,18 @@ def _round(
         after = [p for p in following(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
         ops = readers[c.phase].operations(after, frozenset(moving_ids))
         ops = [*_kept_after(c, readers[c.phase]), *ops]
-        pairs = [p for p in preceding(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
-        before = [
-            *readers[c.phase].operations(pairs),
-            *_kept_after(c, readers[c.phase], before=True),
-        ]
+
+        def ahead() -> list[Operation]:
+            pairs = [p for p in preceding(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
+            return [
+                *readers[c.phase].operations(pairs),
+                *_kept_after(c, readers[c.phase], before=True),
+            ]
+
         assert c.footprint is not None
         whole = top is c.stmt and not c.kept
-        return Placed(i, c.phase, c.stmt, top, c.footprint, ops, before, whole)
+        before = ahead() if c.phase == "downgrade" else []
+        return Placed(i, c.phase, c.stmt, top, c.footprint, ops, before, whole, ahead)
 
     ups = [placed(i) for i in moving if candidates[i].phase == "upgrade"]
     if ups:
