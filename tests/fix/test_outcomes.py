@@ -720,3 +720,33 @@ def test_three_backfills_keep_their_order_in_the_script(tmp_path: Path) -> None:
     assert script.index("SET a") < script.index("SET b") < script.index("SET c")
     upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
     assert upgrade.count("op.") == 3 and "op.execute" not in upgrade
+
+
+def test_chained_core_statements_leave_their_table_helpers_out_of_the_follow_up(
+    tmp_path: Path,
+) -> None:
+    """`sa.table(...)` helpers after the cut that only moved code used are removed, not
+    deferred: the follow-up stays plain DDL, and the guard's DDL checks reach the foreign key."""
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            statuses = sa.table("statuses", sa.column("id", sa.Integer()), sa.column("name", sa.String()))
+            op.bulk_insert(statuses, [{"id": 1, "name": "new"}])
+            orders = sa.table("orders", sa.column("status_id", sa.Integer()))
+            op.execute(orders.update().where(orders.c.status_id.is_(None)).values(status_id=1))
+            op.create_foreign_key("fk", "orders", "statuses", ["status_id"], ["id"])
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split"] * 3
+    (script,), (follow_up,) = _files(result)
+    order = ["UPDATE users", "INSERT INTO statuses", "UPDATE orders"]
+    assert sorted(order, key=script.index) == order
+    upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
+    assert "sa.table" not in upgrade and upgrade.count("op.") == 2
+    assert "sa.table" not in result.new_source
+    guard = follow_up.split("def _require_data_script")[1]
+    assert "match no row of statuses (a foreign key follows)" in guard
+    assert not plan(tmp_path, result.new_source).changed

@@ -428,13 +428,14 @@ def _decide(
     for c in candidates:
         _carry_temporary(c, readers[c.phase], functions[c.phase], refused, candidates)
     while True:
-        layout = _round(candidates, functions, readers, refused, dialect, context)
+        layout = _round(tree, candidates, functions, readers, refused, dialect, context)
         if set(layout.refused) == set(refused):
             return layout
         refused = dict(layout.refused)
 
 
 def _round(
+    tree: ast.Module,
     candidates: list[_Candidate],
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
     readers: dict[str, Dependencies],
@@ -480,7 +481,7 @@ def _round(
                     op,
                 )
         if decision.cut is not None and not any(k in layout.refused for k in decision.cut_for):
-            split = _split_for(decision, candidates, functions["upgrade"].body, dialect)
+            split = _split_for(decision, candidates, tree, functions["upgrade"].body, dialect)
             if isinstance(split, str):
                 for key in {*decision.cut_for, *decision.chained}:
                     layout.refused[key] = (split, decision.cut_for.get(key, decision.cut))
@@ -603,6 +604,7 @@ def _carry_temporary(
 def _split_for(
     decision: UpgradeDecision,
     candidates: list[_Candidate],
+    tree: ast.Module,
     body: list[ast.stmt],
     dialect: str,
 ) -> _Split | str:
@@ -617,11 +619,14 @@ def _split_for(
             "split it by hand around the script"
         )
     start = next(i for i, s in enumerate(body) if s is decision.cut.top)
-    # what moves to the script (chained data, temporary statements carried along) stays out
+    # what moves to the script (chained data, temporary statements carried along) stays out,
+    # and so do the helpers only it used (`t = sa.table(...)` before a chained Core UPDATE):
+    # the fix removes them, and the guard's DDL checks would stop at them
     moving = [candidates[k] for k in decision.moving if k not in decision.refused]
     gone = {id(c.stmt) for c in moving if not c.kept}
-    carried = {line for c in moving for line in c.carried}
-    deferred = [s for s in body[start:] if id(s) not in gone and s.lineno not in carried]
+    helpers, _ = unused_after(tree, [c.stmt for c in moving if not c.kept], {"upgrade"})
+    out = {*(line for c in moving for line in c.carried), *helpers}
+    deferred = [s for s in body[start:] if id(s) not in gone and s.lineno not in out]
     data = tuple(
         s
         for k in decision.moving
