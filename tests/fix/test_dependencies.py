@@ -147,3 +147,64 @@ def test_an_autocommit_block_runs_nothing_by_itself() -> None:
         '        op.create_index("ix", "orders", ["total"])\n'
     )
     assert first_dependent(USERS, ops_after(source)) is None
+
+
+B_FILL = sql_footprint(["UPDATE users SET b = id * 2 WHERE b IS NULL"], "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("line", "crosses"),
+    [
+        ('op.alter_column("users", "a", nullable=False)', False),
+        ('op.alter_column("users", "b", nullable=False)', True),
+        ('op.add_column("users", sa.Column("c", sa.Integer()))', False),
+        ('op.add_column("users", sa.Column("b", sa.Integer()))', True),
+        ('op.add_column("users", sa.Column(NAME, sa.Integer()))', True),  # name not literal
+        ('op.add_column("users", sa.Column("c", sa.Integer(), sa.ForeignKey("users.id")))', True),
+        ('op.alter_column("users", "b_old", new_column_name="b")', True),
+        ('op.alter_column("users", "a", new_column_name=NAME)', True),
+        ('op.alter_column("users", "a", new_column_name="c")', False),
+        ('op.drop_column("users", "legacy")', False),
+        ('op.create_index("ix", "users", ["a"])', False),
+        ('op.create_table("audit", sa.Column("id", sa.Integer()))', False),
+        ('op.create_table("users", sa.Column("id", sa.Integer()))', True),
+        ('op.create_unique_constraint("uq", "users", ["id"])', False),  # read, not set
+        ('op.create_unique_constraint("uq", "users", ["b"])', True),
+        ('op.alter_column("users", "id", nullable=False)', False),
+        ('op.alter_column("users", "id", type_=sa.BigInteger())', True),  # changes what it reads
+        ('op.alter_column("users", "id", nullable=False, server_default="0")', True),
+        ('op.create_index("ix", "users", ["id"], unique=True, postgresql_where="b > 0")', True),
+        ('op.rename_table("people", "users")', True),
+        ('op.rename_table("people", NAME)', True),
+        ('op.rename_table("people", "persons")', False),
+        ('op.execute("ALTER TABLE people RENAME TO users")', True),
+        ('op.execute("ALTER TABLE people RENAME TO persons")', False),
+    ],
+)
+def test_which_operations_an_update_cannot_run_ahead_of(line: str, crosses: bool) -> None:
+    """Run ahead of an operation that stood before it (a chained backfill, downgrade data
+    before the revert), an UPDATE needs it to leave what it reads and sets alone."""
+    source = f"from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    {line}\n"
+    found = first_dependent(B_FILL, ops_after(source), crossed_backwards=True)
+    assert (found is not None) is crosses
+
+
+def test_adding_a_column_still_counts_for_a_delete_run_ahead_of_it() -> None:
+    """A DELETE (or INSERT) is about whole rows: any change to its table crosses it."""
+    delete = sql_footprint(["DELETE FROM users WHERE a IS NULL"], "postgresql")
+    source = 'from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n    op.add_column("users", sa.Column("c", sa.Integer()))\n'
+    assert first_dependent(delete, ops_after(source), crossed_backwards=True) is not None
+
+
+def test_a_not_null_on_a_column_an_update_only_reads_does_not_need_it() -> None:
+    """NOT NULL on `a` changes no value of `a`: an UPDATE reading it gives the same rows before
+    or after; one that sets it may be rejected by it, so that one still counts."""
+    reads = sql_footprint(["UPDATE users SET b = a * 2 WHERE b IS NULL"], "postgresql")
+    sets = sql_footprint(["UPDATE users SET a = 0 WHERE a IS NULL"], "postgresql")
+    source = (
+        "from alembic import op\nimport sqlalchemy as sa\n\ndef upgrade():\n"
+        '    op.alter_column("users", "a", nullable=False)\n'
+    )
+    assert first_dependent(reads, ops_after(source)) is None
+    assert first_dependent(sets, ops_after(source)) is not None
+    assert first_dependent(reads, ops_after(source), crossed_backwards=True) is None

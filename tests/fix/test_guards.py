@@ -312,3 +312,52 @@ def test_unknown_deferred_code_ends_the_ddl_checks() -> None:
     assert len(checks("UPDATE users SET credits = 0 WHERE credits IS NULL", ops)) == 1
     ops = 'op.execute("CREATE TABLE x (a int)")\nop.alter_column("x", "a", nullable=False)\n'
     assert len(checks("UPDATE users SET credits = 0", ops)) == 1
+
+
+@pytest.mark.parametrize(
+    ("dialect", "duplicates", "orphans"),
+    [
+        (
+            "mysql",
+            "SELECT 1 FROM pairs WHERE NOT a IS NULL AND NOT b IS NULL GROUP BY a, b "
+            "HAVING COUNT(*) > 1 LIMIT 1",
+            "SELECT 1 FROM orders AS src WHERE NOT src.user_id IS NULL AND NOT EXISTS(SELECT 1 "
+            "FROM users AS ref WHERE ref.id = src.user_id) LIMIT 1",
+        ),
+        (
+            "mssql",
+            "SELECT TOP 1 1 FROM pairs WHERE NOT a IS NULL AND NOT b IS NULL GROUP BY a, b "
+            "HAVING COUNT(*) > 1",
+            "SELECT TOP 1 1 FROM orders AS src WHERE NOT src.user_id IS NULL AND NOT EXISTS("
+            "SELECT 1 FROM users AS ref WHERE ref.id = src.user_id)",
+        ),
+        (
+            "oracle",
+            "SELECT 1 FROM pairs WHERE NOT a IS NULL AND NOT b IS NULL GROUP BY a, b "
+            "HAVING COUNT(*) > 1 FETCH FIRST 1 ROWS ONLY",
+            "SELECT 1 FROM orders src WHERE NOT src.user_id IS NULL AND NOT EXISTS(SELECT 1 "
+            "FROM users ref WHERE ref.id = src.user_id) FETCH FIRST 1 ROWS ONLY",
+        ),
+        (
+            "postgresql",
+            "SELECT 1 FROM pairs WHERE a IS NULL OR b IS NULL UNION ALL SELECT 1 FROM pairs "
+            "GROUP BY a, b HAVING count(*) > 1 LIMIT 1",
+            "SELECT 1 FROM orders AS src WHERE src.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 "
+            "FROM users AS ref WHERE ref.id = src.user_id) LIMIT 1",
+        ),
+    ],
+)
+def test_key_and_foreign_key_checks_as_each_dialect_spells_them(
+    dialect: str, duplicates: str, orphans: str
+) -> None:
+    """The precondition checks are composed once (guards.py) from each dialect's spelling."""
+    ddl = ast.parse(
+        'op.create_primary_key("pk", "pairs", ["a", "b"])\n'
+        'op.create_foreign_key("fk", "orders", "users", ["user_id"], ["id"])\n'
+    ).body
+    guard = guard_for(ddl, ["DELETE FROM pairs WHERE a = 0"], dialect)
+    assert guard is not None
+    assert [c.sql for c in guard.checks[1:]] == [duplicates, orphans]
+    assert guard.checks[2].why == (
+        "orders has rows whose (user_id) match no row of users (a foreign key follows)"
+    )

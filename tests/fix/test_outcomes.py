@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ddlguard.fix.model import Outcome, RevisionContext
+from ddlguard.fix.model import FixPlan, Outcome, RevisionContext
 from ddlguard.fix.script import parse_run_line
 
 from .helpers import migration, plan
@@ -449,3 +449,304 @@ def test_a_follow_up_the_followup_module_refuses_refuses_the_split(
         "but the deferred code reads a value only the original computes"
     )
     assert result.new_source == result.source and not result.new_files
+
+
+# -- several backfills chained into one script before one follow-up revision ---------------
+
+CHAIN = """
+    def upgrade():
+        op.add_column("users", sa.Column("a", sa.Integer(), nullable=True))
+        op.add_column("users", sa.Column("b", sa.Integer(), nullable=True))
+        op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+        op.alter_column("users", "a", nullable=False)
+        op.execute("UPDATE users SET b = 2 WHERE b IS NULL")
+        op.alter_column("users", "b", nullable=False)
+
+
+    def downgrade():
+        op.drop_column("users", "b")
+        op.drop_column("users", "a")
+    """
+
+
+def _files(result: FixPlan) -> tuple[list[str], list[str]]:
+    sql = [f.content for f in result.new_files if f.path.suffix == ".sql"]
+    py = [f.content for f in result.new_files if f.path.suffix == ".py"]
+    return sql, py
+
+
+def test_two_backfills_around_ddl_chain_into_one_script_and_one_follow_up(tmp_path: Path) -> None:
+    result = plan(tmp_path, migration(CHAIN))
+    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
+    (first, second) = result.decisions
+    assert first.follow_up is not None and first.follow_up == second.follow_up
+    lines = result.source.splitlines()
+    assert first.dependent is not None and second.dependent is not None
+    assert '"a", nullable=False' in lines[first.dependent.start.line - 1]
+    assert '"b", nullable=False' in lines[second.dependent.start.line - 1]
+    assert "joins the same script" in second.reason
+    (script,), (follow_up,) = _files(result)
+    run = parse_run_line(script)
+    assert run is not None and (run.revision, run.until) == ("abc123", first.follow_up)
+    assert script.index("SET a = 1") < script.index("SET b = 2")  # their original order
+    upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
+    assert "op.execute" not in upgrade  # the follow-up holds the DDL only, in order
+    assert upgrade.index('"a", nullable=False') < upgrade.index('"b", nullable=False')
+    guard = follow_up.split("def _require_data_script")[1]
+    for check in ("a IS DISTINCT FROM 1", "b IS DISTINCT FROM 2", "users.a still holds NULLs",
+                  "users.b still holds NULLs"):  # fmt: skip
+        assert check in guard, check
+    fixed_upgrade = result.new_source.split("def upgrade():")[1].split("def downgrade")[0]
+    assert "op.execute" not in fixed_upgrade and "alter_column" not in fixed_upgrade
+    assert fixed_upgrade.count("op.add_column") == 2  # before the cut: unchanged
+    assert result.deploy_order[1:] == (
+        f"run {result.new_files[0].relative}",
+        f"then deploy revision {first.follow_up} and later (`alembic upgrade head`)",
+    )
+    again = plan(tmp_path, result.new_source)
+    assert not again.changed and not again.decisions
+
+
+def test_a_column_added_after_the_cut_stops_the_chain_and_says_which(tmp_path: Path) -> None:
+    """UPDATE b needs column b, which would now be added only in the follow-up revision."""
+    src = migration("""
+        def upgrade():
+            op.add_column("users", sa.Column("a", sa.Integer(), nullable=True))
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.add_column("users", sa.Column("b", sa.Integer(), nullable=True))
+            op.execute("UPDATE users SET b = 2 WHERE b IS NULL")
+            op.alter_column("users", "b", nullable=False)
+        """)
+    result = plan(tmp_path, src)
+    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
+    assert result.new_source == result.source and not result.new_files
+    first, second = result.decisions
+    lines = result.source.splitlines()
+    add_b = 'op.add_column("users", sa.Column("b", sa.Integer(), nullable=True))'
+    assert second.dependent is not None and add_b in lines[second.dependent.start.line - 1]
+    assert second.reason.startswith('it comes after `op.alter_column("users", "a", nullable')
+    assert f"cannot join the same script: moved into the script it would run before `{add_b}`" in (
+        second.reason
+    )
+    assert f"before `{add_b}`, which stands between the cut and it" in second.reason
+    assert "move that operation above the cut" in second.reason
+    # the first keeps its own dependent operation as related information, and says why
+    assert first.dependent is not None and '"a", nullable' in lines[first.dependent.start.line - 1]
+    assert "the data statement on line 17 after it cannot join the same script" in first.reason
+    assert add_b in first.reason
+    again = plan(tmp_path, result.new_source)
+    assert [d.reason for d in again.decisions] == [d.reason for d in result.decisions]
+
+
+def test_a_later_data_statement_can_chain_only_when_the_earlier_ones_can(tmp_path: Path) -> None:
+    src = migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.add_column("users", sa.Column("b", sa.Integer(), nullable=True))
+            op.execute("UPDATE users SET b = 2 WHERE b IS NULL")
+            op.execute("UPDATE orders SET c = 3 WHERE c IS NULL")
+            op.alter_column("orders", "c", nullable=False)
+        """)
+    result = plan(tmp_path, src)
+    assert [str(d.outcome) for d in result.decisions] == ["refuse"] * 3
+    third = result.decisions[2]
+    assert "could join the same script, but the data statement on line 16 cannot" in third.reason
+
+
+def test_chain_of_a_unique_constraint_and_a_not_null_on_other_tables(tmp_path: Path) -> None:
+    src = migration("""
+        def upgrade():
+            op.execute("DELETE FROM emails a USING emails b WHERE a.address = b.address AND a.id > b.id")
+            op.create_unique_constraint("uq_emails_address", "emails", ["address"])
+            op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))
+            op.execute("UPDATE users SET credits = 0 WHERE credits IS NULL")
+            op.alter_column("users", "credits", nullable=False)
+        """)
+    result = plan(tmp_path, src)
+    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
+    # add_column(users) stands between the cut and the UPDATE of users: it cannot chain
+    assert "op.add_column" in result.decisions[1].reason
+    chained = src.replace(
+        '    op.create_unique_constraint("uq_emails_address", "emails", ["address"])\n'
+        '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n',
+        '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
+        '    op.create_unique_constraint("uq_emails_address", "emails", ["address"])\n',
+    )
+    assert chained != src
+    result = plan(tmp_path, chained)
+    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
+    (script,), (follow_up,) = _files(result)
+    assert script.index("DELETE FROM emails") < script.index("UPDATE users")
+    upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
+    assert upgrade.index("create_unique_constraint") < upgrade.index("alter_column")
+    guard = follow_up.split("def _require_data_script")[1]
+    assert "emails" in guard and "users.credits still holds NULLs" in guard
+    assert "GROUP BY" in guard or "HAVING" in guard or "duplicate" in guard.lower()
+
+
+def test_a_chained_statement_nothing_depends_on_still_joins_the_script(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.execute("UPDATE orders SET note = 'x' WHERE note IS NULL")
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
+    second = result.decisions[1]
+    assert second.dependent is None and second.follow_up == result.decisions[0].follow_up
+    assert second.reason.startswith("nothing after it needs its data; it stands after")
+    (script,), (follow_up,) = _files(result)
+    assert "UPDATE orders" in script and "UPDATE orders" not in follow_up
+
+
+@pytest.mark.parametrize(
+    ("between", "said"),
+    [
+        ('op.alter_column("users", "b_old", new_column_name="b")', 'new_column_name="b"'),
+        ('op.rename_table("people", "users")', 'op.rename_table("people", "users")'),
+        ("tighten(op)", "ddlguard cannot tell what that touches"),
+        ('op.alter_column("users", "b", server_default="0")', 'op.alter_column("users", "b"'),
+        ('op.execute("ALTER TABLE users ADD CONSTRAINT ck CHECK (b < 9)")', "ALTER TABLE users"),
+    ],
+)
+def test_operations_between_the_cut_and_a_later_backfill_that_touch_it_refuse(
+    tmp_path: Path, between: str, said: str
+) -> None:
+    src = migration(f"""
+        from myproject.migrations import tighten
+
+
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            {between}
+            op.execute("UPDATE users SET b = 2 WHERE b IS NULL")
+            op.alter_column("users", "b", nullable=False)
+        """)
+    result = plan(tmp_path, src)
+    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
+    assert said in result.decisions[1].reason
+    assert not result.new_files
+
+
+def test_operations_between_that_touch_other_columns_let_the_chain_through(
+    tmp_path: Path,
+) -> None:
+    """An UPDATE is about the columns it sets and reads: dropping another column, tightening
+    another column or indexing another column of its table may run after it instead."""
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.drop_column("users", "legacy")
+            op.add_column("users", sa.Column("c", sa.Integer(), nullable=True))
+            op.create_unique_constraint("uq_users_email", "users", ["email"])
+            op.execute("UPDATE users SET b = id * 2 WHERE b IS NULL")
+            op.alter_column("users", "b", nullable=False)
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split", "split"]
+    (script,), (follow_up,) = _files(result)
+    assert "id * 2" in script and "op.drop_column" in follow_up
+
+
+@pytest.mark.parametrize(
+    ("second", "outcome"),
+    [
+        ("UPDATE users SET b = a * 2 WHERE b IS NULL", "split"),  # reads a: may run ahead
+        ("UPDATE users SET a = 2, b = 3 WHERE b IS NULL", "refuse"),  # sets a: may not
+    ],
+)
+def test_a_backfill_after_the_not_null_cut_chains_unless_it_sets_that_column(
+    tmp_path: Path, second: str, outcome: str
+) -> None:
+    """`NOT NULL a` checks a and changes nothing: only a statement setting a meets it."""
+    result = plan(
+        tmp_path,
+        migration(f"""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.execute("{second}")
+            op.alter_column("users", "b", nullable=False)
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == [outcome, outcome]
+    if outcome == "split":
+        (script,), _ = _files(result)
+        assert script.index("SET a = 1") < script.index(second)
+    else:
+        said = 'would run before `op.alter_column("users", "a", nullable=False)` itself'
+        assert said in result.decisions[1].reason and not result.new_files
+
+
+def test_a_data_statement_in_a_block_after_the_cut_is_refused(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            with op.get_context().autocommit_block():
+                op.execute("UPDATE orders SET c = 3 WHERE c IS NULL")
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["refuse", "refuse"]
+    assert "sits in a block" in result.decisions[1].reason
+
+
+def test_three_backfills_keep_their_order_in_the_script(tmp_path: Path) -> None:
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            op.execute("UPDATE users SET b = 2 WHERE b IS NULL")
+            op.create_index("ix_users_b", "users", ["b"], unique=True)
+            op.execute("UPDATE users SET c = 3 WHERE c IS NULL")
+            op.alter_column("users", "c", nullable=False)
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split"] * 3
+    (script,), (follow_up,) = _files(result)
+    assert script.index("SET a") < script.index("SET b") < script.index("SET c")
+    upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
+    assert upgrade.count("op.") == 3 and "op.execute" not in upgrade
+
+
+def test_chained_core_statements_leave_their_table_helpers_out_of_the_follow_up(
+    tmp_path: Path,
+) -> None:
+    """`sa.table(...)` helpers after the cut that only moved code used are removed, not
+    deferred: the follow-up stays plain DDL, and the guard's DDL checks reach the foreign key."""
+    result = plan(
+        tmp_path,
+        migration("""
+        def upgrade():
+            op.execute("UPDATE users SET a = 1 WHERE a IS NULL")
+            op.alter_column("users", "a", nullable=False)
+            statuses = sa.table("statuses", sa.column("id", sa.Integer()), sa.column("name", sa.String()))
+            op.bulk_insert(statuses, [{"id": 1, "name": "new"}])
+            orders = sa.table("orders", sa.column("status_id", sa.Integer()))
+            op.execute(orders.update().where(orders.c.status_id.is_(None)).values(status_id=1))
+            op.create_foreign_key("fk", "orders", "statuses", ["status_id"], ["id"])
+        """),
+    )
+    assert [str(d.outcome) for d in result.decisions] == ["split"] * 3
+    (script,), (follow_up,) = _files(result)
+    order = ["UPDATE users", "INSERT INTO statuses", "UPDATE orders"]
+    assert sorted(order, key=script.index) == order
+    upgrade = follow_up.split("def upgrade():")[1].split("def downgrade")[0]
+    assert "sa.table" not in upgrade and upgrade.count("op.") == 2
+    assert "sa.table" not in result.new_source
+    guard = follow_up.split("def _require_data_script")[1]
+    assert "match no row of statuses (a foreign key follows)" in guard
+    assert not plan(tmp_path, result.new_source).changed

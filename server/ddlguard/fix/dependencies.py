@@ -63,6 +63,7 @@ class Footprint:
     # with those (table, column) pairs; every other table counts whole
     partial: frozenset[str] = frozenset()
     columns: frozenset[tuple[str, str]] = frozenset()
+    writes: frozenset[tuple[str, str]] = frozenset()  # of `columns`, those it may set
 
     def __or__(self, other: Footprint) -> Footprint:
         whole = (self.tables - self.partial) | (other.tables - other.partial)
@@ -73,13 +74,18 @@ class Footprint:
             self.known and other.known,
             partial,
             frozenset(c for c in self.columns | other.columns if c[0] in partial),
+            frozenset(c for c in self.writes | other.writes if c[0] in partial),
         )
 
-    def needs_column(self, table: str, columns: frozenset[str] | None) -> bool:
-        """Whether an operation on `columns` of `table` (None: the whole table) meets this."""
+    def needs_column(
+        self, table: str, columns: frozenset[str] | None, *, validates: bool = False
+    ) -> bool:
+        """Whether an operation on `columns` of `table` (None: the whole table) meets this;
+        with `validates` (it only checks those columns' values) only a write of them does."""
         if table not in self.partial or columns is None:
             return True
-        return any((table, c) in self.columns for c in columns)
+        pairs = self.writes if validates else self.columns
+        return any((table, c) in pairs for c in columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +105,15 @@ class Operation:
     sql: str | None = None  # for op.execute of static DDL: its text (may move with temp data)
     table: str | None = None  # the table `columns` belong to
     columns: frozenset[str] | None = None  # the columns of `table` it is about; None: all
+    # it only checks the values of `columns` (NOT NULL, unique): changes no row, no shape, so
+    # only a statement writing those columns meets it, in either order
+    validates: bool = False
 
     def strict(self) -> Operation:
         """The same operation counting everything it touches (see `first_dependent`)."""
         return Operation(
             self.top, self.range, self.label, self.touches, self.known, self.touches, self.sql,
-            self.table, self.columns,
+            self.table, self.columns, self.validates,
         )  # fmt: skip
 
     def depends_on(self, footprint: Footprint) -> bool:
@@ -114,7 +123,10 @@ class Operation:
             return True  # on a temporary object the script creates: it must move along
         hit = self.needs & (footprint.tables | footprint.temporary)
         return any(
-            footprint.needs_column(t, self.columns if t == self.table else None) for t in hit
+            footprint.needs_column(t, self.columns, validates=self.validates)
+            if t == self.table
+            else footprint.needs_column(t, None)
+            for t in hit
         )
 
 
@@ -156,6 +168,9 @@ def _pg_footprint(text: str) -> Footprint:
             tables.add(rel.lower())
             if node.get("relpersistence") == "t":
                 temporary.add(rel.lower())
+        renamed = node.get("newname")
+        if node.get("renameType") in _DROPPED_RELATIONS and isinstance(renamed, str):
+            tables.add(renamed.lower())  # ALTER TABLE m RENAME TO n: n is touched too
         if node.get("removeType") in _DROPPED_RELATIONS:  # DROP TABLE m: names, not RangeVars
             for obj in node.get("objects", []):
                 items = obj.get("List", {}).get("items", []) if isinstance(obj, dict) else []
@@ -168,10 +183,12 @@ def _pg_footprint(text: str) -> Footprint:
     relations = frozenset(tables - temporary)
     stmts = tree.get("stmts", [])
     if len(stmts) == 1 and "UpdateStmt" in stmts[0].get("stmt", {}):
-        columns = _update_columns(stmts[0]["stmt"]["UpdateStmt"])
+        update = stmts[0]["stmt"]["UpdateStmt"]
+        columns = _update_columns(update)
         if columns is not None:
             pairs = frozenset((t, c) for t in relations for c in columns)
-            return Footprint(relations, frozenset(temporary), True, relations, pairs)
+            sets = frozenset((t, c) for t in relations for c in _update_sets(update))
+            return Footprint(relations, frozenset(temporary), True, relations, pairs, sets)
     return Footprint(relations, frozenset(temporary))
 
 
@@ -201,6 +218,16 @@ def _update_columns(update: dict[str, Any]) -> frozenset[str] | None:
     if rows & relations:  # `f(users)`: the whole row is read
         return None
     return frozenset(found)
+
+
+def _update_sets(update: dict[str, Any]) -> frozenset[str]:
+    """The columns an UPDATE may set: every named target with a value anywhere in it (the SET
+    list, and conservatively the aliases of its subqueries' select lists)."""
+    return frozenset(
+        node["name"].lower()
+        for node in _walk_json(update)
+        if "val" in node and isinstance(node.get("name"), str)
+    )
 
 
 _DROPPED_RELATIONS = frozenset({"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"})
@@ -419,15 +446,45 @@ class _Reader:
             if referent is None:
                 return Operation(top, rng, label, frozenset(), known=False)
             refs.add(normalise(referent))
+        if name == "rename_table":  # the name it takes is touched as much as the one it frees
+            new = self._table_arg(call, 1, "new_table_name")
+            if new is None:
+                return Operation(top, rng, label, frozenset(), known=False)
+            refs.add(normalise(new))
         touches = frozenset({own, *refs})
-        if name == "create_table" or (name == "add_column" and not _not_null_without_default(call)):
+        if name == "create_table":
             return Operation(top, rng, label, frozenset(refs), touches=touches)
+        if name == "add_column" and not _not_null_without_default(call):
+            # about the column it adds (data run ahead of it must not name that column); a
+            # foreign key's other table counts whole
+            column = self._added_column(call)
+            columns = None if column is None or refs else frozenset({column.lower()})
+            return Operation(
+                top, rng, label, frozenset(refs), touches=touches, table=own, columns=columns
+            )
         if name == "create_index" and not _is_true(call, "unique"):
-            return Operation(top, rng, label, frozenset(refs), touches=touches)
+            columns = self._columns(call, name)
+            return Operation(
+                top, rng, label, frozenset(refs), touches=touches, table=own, columns=columns
+            )
         if name in ("create_table_comment", "drop_table_comment"):
             return Operation(top, rng, label, frozenset(), touches=touches)
         columns = self._columns(call, name)
-        return Operation(top, rng, label, touches, touches=touches, table=own, columns=columns)
+        validates = columns is not None and _validates_only(call, name)
+        return Operation(
+            top, rng, label, touches, touches=touches, table=own, columns=columns,
+            validates=validates,
+        )  # fmt: skip
+
+    def _added_column(self, call: ast.Call) -> str | None:
+        """The name of the `sa.Column(...)` an `op.add_column` call adds, when it is literal."""
+        value: ast.expr | None = call.args[1] if len(call.args) > 1 else None
+        for kw in call.keywords:
+            if kw.arg == "column":
+                value = kw.value
+        if isinstance(value, ast.Call) and _callee(value) == "Column" and value.args:
+            return self._string(value.args[0])
+        return None
 
     def _columns(self, call: ast.Call, name: str) -> frozenset[str] | None:
         """The columns of its table an `op.*` call is about, when that is plain; else None."""
@@ -435,7 +492,13 @@ class _Reader:
             return None
         if name in ("alter_column", "drop_column"):
             column = self._table_arg(call, 1, "column_name")
-            return None if column is None else frozenset({column.lower()})
+            renamed = [kw.value for kw in call.keywords if kw.arg == "new_column_name"]
+            new = self._string(renamed[0]) if renamed else None
+            if column is None or (renamed and new is None):
+                return None
+            # a rename is about the name it frees and the name it takes (data run ahead of it
+            # would find neither where it was)
+            return frozenset({column.lower(), *([new.lower()] if new else [])})
         if name in ("create_index", "create_unique_constraint", "create_primary_key"):
             value: ast.expr | None = call.args[2] if len(call.args) > 2 else None
             for kw in call.keywords:
@@ -493,6 +556,26 @@ def _defined_once(tree: ast.Module, name: str) -> bool:
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             bindings += 2 * any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(stmt))
     return bindings == 1
+
+
+# keywords that leave an operation a pure check of its columns' values
+_CHECK_ONLY_KEYWORDS = {
+    "alter_column": frozenset({"nullable", "existing_type", "existing_nullable",
+                               "existing_server_default", "existing_comment", "schema"}),
+    "create_unique_constraint": frozenset({"schema"}),
+    "create_primary_key": frozenset({"schema"}),
+    "create_index": frozenset({"unique", "schema"}),
+}  # fmt: skip
+
+
+def _validates_only(call: ast.Call, name: str) -> bool:
+    """NOT NULL (or nullable again), a unique constraint, a primary key or a unique index on
+    plain columns: it rejects rows or not, and changes none (no type, default, predicate)."""
+    allowed = _CHECK_ONLY_KEYWORDS.get(name)
+    if allowed is None or any(kw.arg not in allowed for kw in call.keywords):
+        return False
+    positional = 2 if name == "alter_column" else 3
+    return len(call.args) <= positional and not any(isinstance(a, ast.Starred) for a in call.args)
 
 
 def _harmless_ddl(text: str, verb: str) -> bool:
@@ -606,6 +689,7 @@ class Dependencies:
 
     def __init__(self, tree: ast.Module, text: str, scope: Scope, dialect: str) -> None:
         self.reader = _Reader(tree, text, scope, dialect)
+        self._read: dict[tuple[int, int, frozenset[int]], list[Operation]] = {}
 
     def operations(
         self, pairs: Sequence[tuple[ast.stmt, ast.stmt]], skip: frozenset[int] = frozenset()
@@ -615,7 +699,11 @@ class Dependencies:
         self.reader.skip = skip
         out: list[Operation] = []
         for top, stmt in pairs:
-            out += self.reader.operations(top, stmt)
+            key = (id(top), id(stmt), skip)  # every candidate reads the statements after it
+            found = self._read.get(key)
+            if found is None:
+                found = self._read[key] = list(self.reader.operations(top, stmt))
+            out += found
         return out
 
     def function_operations(self, name: str) -> list[Operation]:

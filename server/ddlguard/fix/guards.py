@@ -339,14 +339,14 @@ def _precondition(
     if name == "alter_column" and kwargs.get("nullable") is False:
         column = _arg(args, kwargs, 1, "column_name")
         if isinstance(column, str):
-            check = impl.null_check(schema, table, column, dialect)
+            check = null_check(impl, schema, table, column, dialect)
     elif name in ("create_unique_constraint", "create_primary_key") or (
         name == "create_index" and kwargs.get("unique") is True
     ):
         columns = _names(_arg(args, kwargs, 2, "columns"))
         if columns:
             primary = name == "create_primary_key"
-            check = impl.duplicate_check(schema, table, columns, dialect, primary=primary)
+            check = duplicate_check(impl, schema, table, columns, dialect, primary=primary)
     elif name == "create_foreign_key":
         referent = _arg(args, kwargs, 2, "referent_table")
         local = _names(_arg(args, kwargs, 3, "local_cols"))
@@ -354,12 +354,92 @@ def _precondition(
         if isinstance(referent, str) and local and remote and len(local) == len(remote):
             source = _schema(kwargs, "source_schema")
             target = _schema(kwargs, "referent_schema")
-            check = impl.orphan_check(source, table, local, target, referent, remote, dialect)
+            check = orphan_check(impl, source, table, local, target, referent, remote, dialect)
     elif name == "create_check_constraint":
         condition = _arg(args, kwargs, 2, "condition")
         if isinstance(condition, str):
             try:
-                check = impl.violation_check(schema, table, condition, dialect)
+                check = violation_check(impl, schema, table, condition, dialect)
             except NoGuard:
                 return None
     return check if isinstance(check, Check) else None
+
+
+# -- the checks, composed once for every dialect from its module's spelling ------------------
+
+
+def null_check(
+    impl: ModuleType, schema: str | None, table: str, column: str, dialect: str
+) -> Check:
+    relation = impl.relation(schema, table, dialect)
+    return Check(
+        f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
+        impl.final(
+            f"SELECT 1 FROM {relation} WHERE {impl.column(column, dialect)} IS NULL", dialect
+        ),
+        ("not null", (schema or "").lower(), table.lower(), column.lower()),
+    )
+
+
+def duplicate_check(
+    impl: ModuleType,
+    schema: str | None,
+    table: str,
+    columns: Sequence[str],
+    dialect: str,
+    *,
+    primary: bool,
+) -> Check:
+    relation = impl.relation(schema, table, dialect)
+    cols = ", ".join(impl.column(c, dialect) for c in columns)
+    groups = f"GROUP BY {cols} HAVING count(*) > 1"
+    if primary and impl.NULLS_IN_KEYS:  # a primary key also refuses NULLs
+        nulls = " OR ".join(f"{impl.column(c, dialect)} IS NULL" for c in columns)
+        sql = f"SELECT 1 FROM {relation} WHERE {nulls} UNION ALL SELECT 1 FROM {relation} {groups}"
+        why = f"{table} has NULLs or duplicates in ({', '.join(columns)}) (a primary key follows)"
+    else:
+        present = " AND ".join(f"{impl.column(c, dialect)} IS NOT NULL" for c in columns)
+        sql = f"SELECT 1 FROM {relation} WHERE {present} {groups}"
+        what = "a primary key" if primary else "a unique constraint"
+        why = f"{table} has duplicates in ({', '.join(columns)}) ({what} follows)"
+    return Check(why, impl.final(sql, dialect))
+
+
+def orphan_check(
+    impl: ModuleType,
+    schema: str | None,
+    table: str,
+    local: Sequence[str],
+    referent_schema: str | None,
+    referent: str,
+    remote: Sequence[str],
+    dialect: str,
+) -> Check:
+    source = impl.relation(schema, table, dialect, "src")
+    target = impl.relation(referent_schema, referent, dialect, "ref")
+    present = " AND ".join(f"{impl.column(c, dialect, 'src')} IS NOT NULL" for c in local)
+    match = " AND ".join(
+        f"{impl.column(r, dialect, 'ref')} = {impl.column(c, dialect, 'src')}"
+        for c, r in zip(local, remote, strict=True)
+    )
+    return Check(
+        f"{table} has rows whose ({', '.join(local)}) match no row of {referent} "
+        f"(a foreign key follows)",
+        impl.final(
+            f"SELECT 1 FROM {source} WHERE {present} AND NOT EXISTS "
+            f"(SELECT 1 FROM {target} WHERE {match})",
+            dialect,
+        ),
+    )
+
+
+def violation_check(
+    impl: ModuleType, schema: str | None, table: str, condition: str, dialect: str
+) -> Check:
+    text = impl.condition(condition, dialect)
+    return Check(
+        f"{table} has rows the new CHECK ({text}) rejects",
+        impl.final(
+            f"SELECT 1 FROM {impl.relation(schema, table, dialect)} WHERE NOT ({text})", dialect
+        ),
+    )

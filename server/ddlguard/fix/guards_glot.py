@@ -8,7 +8,6 @@ row limit and null-safe comparison come out as the dialect spells them (`LIMIT 1
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlglot
@@ -252,78 +251,32 @@ def _insert(stmt: exp.Insert, d: str) -> _Write:
     return _Write("insert", table, frozenset({table}), frozenset(), frozenset(names), check)
 
 
-# -- the DDL's preconditions ---------------------------------------------------------------
+# -- the spelling the shared precondition builders (`guards.null_check` …) compose with ---------
+
+NULLS_IN_KEYS = False  # one SELECT per check: a primary key's NULLs are not looked for
 
 
-def _relation(schema: str | None, table: str, d: str, alias: str | None = None) -> str:
-    text = exp.table_(table, db=schema).sql(dialect=d)
+def relation(schema: str | None, table: str, dialect: str, alias: str | None = None) -> str:
+    text = exp.table_(table, db=schema).sql(dialect=_dialect(dialect))
     return f"{text} {alias}" if alias else text
 
 
-def _col(d: str, name: str, table: str | None = None) -> str:
-    return exp.column(name, table=table).sql(dialect=d)
+def column(name: str, dialect: str, table: str | None = None) -> str:
+    return exp.column(name, table=table).sql(dialect=_dialect(dialect))
 
 
-def null_check(schema: str | None, table: str, column: str, dialect: str) -> Check:
-    d = _dialect(dialect)
-    return Check(
-        f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
-        _final(f"SELECT 1 FROM {_relation(schema, table, d)} WHERE {_col(d, column)} IS NULL", d),
-        ("not null", (schema or "").lower(), table.lower(), column.lower()),
-    )
+def final(text: str, dialect: str) -> str:
+    """The composed query with its row limit, parsed again (see `_final`)."""
+    return _final(text, _dialect(dialect))
 
 
-def duplicate_check(
-    schema: str | None, table: str, columns: Sequence[str], dialect: str, *, primary: bool
-) -> Check:
-    d = _dialect(dialect)
-    cols = ", ".join(_col(d, c) for c in columns)
-    present = " AND ".join(f"{_col(d, c)} IS NOT NULL" for c in columns)
-    what = "a primary key" if primary else "a unique constraint"
-    sql = (
-        f"SELECT 1 FROM {_relation(schema, table, d)} WHERE {present} "
-        f"GROUP BY {cols} HAVING COUNT(*) > 1"
-    )
-    return Check(
-        f"{table} has duplicates in ({', '.join(columns)}) ({what} follows)", _final(sql, d)
-    )
-
-
-def orphan_check(
-    schema: str | None,
-    table: str,
-    local: Sequence[str],
-    referent_schema: str | None,
-    referent: str,
-    remote: Sequence[str],
-    dialect: str,
-) -> Check:
-    d = _dialect(dialect)
-    present = " AND ".join(f"{_col(d, c, 'src')} IS NOT NULL" for c in local)
-    match = " AND ".join(
-        f"{_col(d, r, 'ref')} = {_col(d, c, 'src')}" for c, r in zip(local, remote, strict=True)
-    )
-    return Check(
-        f"{table} has rows whose ({', '.join(local)}) match no row of {referent} "
-        f"(a foreign key follows)",
-        _final(
-            f"SELECT 1 FROM {_relation(schema, table, d, 'src')} WHERE {present} AND NOT EXISTS "
-            f"(SELECT 1 FROM {_relation(referent_schema, referent, d, 'ref')} WHERE {match})",
-            d,
-        ),
-    )
-
-
-def violation_check(schema: str | None, table: str, condition: str, dialect: str) -> Check:
+def condition(text: str, dialect: str) -> str:
+    """A CHECK constraint's condition as the dialect prints it; NoGuard unless one expression."""
     d = _dialect(dialect)
     try:
-        expr: Any = sqlglot.parse_one(condition, read=d, into=exp.Condition)
+        expr: Any = sqlglot.parse_one(text, read=d, into=exp.Condition)
     except SqlglotError:
         raise NoGuard("the CHECK condition does not parse") from None
     if expr is None or isinstance(expr, (exp.Select, exp.Query)):
         raise NoGuard("the CHECK condition is not one expression")
-    text = expr.sql(dialect=d)
-    return Check(
-        f"{table} has rows the new CHECK ({text}) rejects",
-        _final(f"SELECT 1 FROM {_relation(schema, table, d)} WHERE NOT ({text})", d),
-    )
+    return str(expr.sql(dialect=d))

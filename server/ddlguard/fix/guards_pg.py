@@ -7,7 +7,7 @@ is always a single statement PostgreSQL's parser accepts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from pglast import ast, parse_sql
@@ -211,24 +211,46 @@ def _insert(stmt: Any) -> _Write:
     return _Write("insert", table, frozenset({table}), frozenset(), names, check)
 
 
-# -- the DDL's preconditions ---------------------------------------------------------------
+# -- the spelling the shared precondition builders (`guards.null_check` …) compose with ---------
+
+NULLS_IN_KEYS = True  # the primary key check also looks for NULLs (a UNION of two SELECTs)
 
 
-def _relation(schema: str | None, table: str) -> str:
-    return _sql(ast.RangeVar(relname=table, schemaname=schema, inh=True, relpersistence="p"))
+def relation(schema: str | None, table: str, dialect: str, alias: str | None = None) -> str:
+    del dialect
+    named = ast.Alias(aliasname=alias) if alias else None
+    return _sql(
+        ast.RangeVar(relname=table, schemaname=schema, inh=True, relpersistence="p", alias=named)
+    )
 
 
-def _col(*parts: str) -> str:
+def column(name: str, dialect: str, table: str | None = None) -> str:
+    del dialect
+    parts = (table, name) if table else (name,)
     return _sql(ast.ColumnRef(fields=tuple(ast.String(sval=p) for p in parts)))
 
 
-def null_check(schema: str | None, table: str, column: str, dialect: str) -> Check:
+def final(text: str, dialect: str) -> str:
+    """The composed query with its row limit, parsed again (see `_final`)."""
     del dialect
-    return Check(
-        f"{table}.{column} still holds NULLs (it becomes NOT NULL)",
-        _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE {_col(column)} IS NULL LIMIT 1"),
-        ("not null", (schema or "").lower(), table.lower(), column.lower()),
-    )
+    return _final(f"{text} LIMIT 1")
+
+
+def condition(text: str, dialect: str) -> str:
+    """A CHECK constraint's condition as PostgreSQL prints it; NoGuard unless one expression."""
+    del dialect
+    try:
+        parsed = parse_sql(f"SELECT {text}")
+    except ParseError:
+        raise NoGuard("the CHECK condition does not parse") from None
+    stmt = parsed[0].stmt if len(parsed) == 1 else None
+    targets: Any = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
+    if stmt is None or not targets or len(targets) != 1:
+        raise NoGuard("the CHECK condition is not one expression")
+    expr = targets[0].val
+    if _sql(stmt) != f"SELECT {_sql(expr)}":  # `x > 0 FROM t`: more than an expression
+        raise NoGuard("the CHECK condition is not one expression")
+    return _sql(expr)
 
 
 # values that differ between runs but are never NULL: filling NULLs with them is exact to check
@@ -275,83 +297,6 @@ def null_fill(sql: str) -> _Write | None:
         "update", table, frozenset({table}), frozenset({column}), frozenset({column}), None,
         ("not null", schema, table, column),
     )  # fmt: skip
-
-
-def duplicate_check(
-    schema: str | None, table: str, columns: Sequence[str], dialect: str, *, primary: bool
-) -> Check:
-    del dialect
-    cols = ", ".join(_col(c) for c in columns)
-    if primary:  # a primary key also refuses NULLs
-        nulls = " OR ".join(f"{_col(c)} IS NULL" for c in columns)
-        sql = (
-            f"SELECT 1 FROM {_relation(schema, table)} WHERE {nulls} UNION ALL "
-            f"SELECT 1 FROM {_relation(schema, table)} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
-        )
-        why = f"{table} has NULLs or duplicates in ({', '.join(columns)}) (a primary key follows)"
-    else:
-        present = " AND ".join(f"{_col(c)} IS NOT NULL" for c in columns)
-        sql = (
-            f"SELECT 1 FROM {_relation(schema, table)} WHERE {present} "
-            f"GROUP BY {cols} HAVING count(*) > 1 LIMIT 1"
-        )
-        why = f"{table} has duplicates in ({', '.join(columns)}) (a unique constraint follows)"
-    return Check(why, _final(sql))
-
-
-def orphan_check(
-    schema: str | None,
-    table: str,
-    local: Sequence[str],
-    referent_schema: str | None,
-    referent: str,
-    remote: Sequence[str],
-    dialect: str,
-) -> Check:
-    del dialect
-    source = _sql(
-        ast.RangeVar(
-            relname=table, schemaname=schema, inh=True, relpersistence="p",
-            alias=ast.Alias(aliasname="src"),
-        )
-    )  # fmt: skip
-    target = _sql(
-        ast.RangeVar(
-            relname=referent, schemaname=referent_schema, inh=True, relpersistence="p",
-            alias=ast.Alias(aliasname="ref"),
-        )
-    )  # fmt: skip
-    present = " AND ".join(f"{_col('src', c)} IS NOT NULL" for c in local)
-    match = " AND ".join(
-        f"{_col('ref', r)} = {_col('src', c)}" for c, r in zip(local, remote, strict=True)
-    )
-    return Check(
-        f"{table} has rows whose ({', '.join(local)}) match no row of {referent} "
-        f"(a foreign key follows)",
-        _final(
-            f"SELECT 1 FROM {source} WHERE {present} AND NOT EXISTS "
-            f"(SELECT 1 FROM {target} WHERE {match}) LIMIT 1"
-        ),
-    )
-
-
-def violation_check(schema: str | None, table: str, condition: str, dialect: str) -> Check:
-    del dialect
-    try:
-        parsed = parse_sql(f"SELECT {condition}")
-    except ParseError:
-        raise NoGuard("the CHECK condition does not parse") from None
-    stmt = parsed[0].stmt if len(parsed) == 1 else None
-    targets: Any = stmt.targetList if isinstance(stmt, ast.SelectStmt) else None
-    if stmt is None or not targets or len(targets) != 1:
-        raise NoGuard("the CHECK condition is not one expression")
-    expr = targets[0].val
-    if _sql(stmt) != f"SELECT {_sql(expr)}":  # `x > 0 FROM t`: more than an expression
-        raise NoGuard("the CHECK condition is not one expression")
-    return Check(
-        f"{table} has rows the new CHECK ({_sql(expr)}) rejects",
-        _final(f"SELECT 1 FROM {_relation(schema, table)} WHERE NOT ({_sql(expr)}) LIMIT 1"),
-    )
 
 
 def ddl_calls(sql: str) -> list[tuple[str, list[Any], dict[str, Any]]] | None:

@@ -392,6 +392,18 @@ class _Layout:
     until: str | None = None  # a later new revision the script runs before (it gets the guard)
     guarded: tuple[ChildMigration, list[ast.stmt], tuple[str, ...], Guard] | None = None
     downgrade_when: When | None = None
+    chained: set[int] = field(default_factory=set)  # behind the cut, in the split's script
+
+
+def _chained_reason(cut: Operation | None, dep: Operation | None) -> str:
+    """Why a data statement behind the cut is part of the split (see `chain_blocker`)."""
+    assert cut is not None
+    head = f"{reason_for(dep)}; it" if dep is not None else "nothing after it needs its data; it"
+    return (
+        f"{head} stands after `{cut.label}`, where upgrade() is split, and joins the same script "
+        "(nothing between them works on what it touches); the schema changes go to the new "
+        "revision, deployed after the script has run"
+    )
 
 
 def _decide(
@@ -417,13 +429,14 @@ def _decide(
     for c in candidates:
         _carry_temporary(c, readers[c.phase], functions[c.phase], refused, candidates)
     while True:
-        layout = _round(candidates, functions, readers, refused, dialect, context)
+        layout = _round(tree, candidates, functions, readers, refused, dialect, context)
         if set(layout.refused) == set(refused):
             return layout
         refused = dict(layout.refused)
 
 
 def _round(
+    tree: ast.Module,
     candidates: list[_Candidate],
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef],
     readers: dict[str, Dependencies],
@@ -444,15 +457,18 @@ def _round(
         after = [p for p in following(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
         ops = readers[c.phase].operations(after, frozenset(moving_ids))
         ops = [*_kept_after(c, readers[c.phase]), *ops]
-        before: list[Operation] = []
-        if c.phase == "downgrade":
+
+        def ahead() -> list[Operation]:
             pairs = [p for p in preceding(fn, ancestors, c.stmt) if not _skipped(p[1], skip)]
-            before = [
+            return [
                 *readers[c.phase].operations(pairs),
                 *_kept_after(c, readers[c.phase], before=True),
             ]
+
         assert c.footprint is not None
-        return Placed(i, c.phase, c.stmt, top, c.footprint, ops, before)
+        whole = top is c.stmt and not c.kept
+        before = ahead() if c.phase == "downgrade" else []
+        return Placed(i, c.phase, c.stmt, top, c.footprint, ops, before, whole, ahead)
 
     ups = [placed(i) for i in moving if candidates[i].phase == "upgrade"]
     if ups:
@@ -466,10 +482,10 @@ def _round(
                     op,
                 )
         if decision.cut is not None and not any(k in layout.refused for k in decision.cut_for):
-            split = _split_for(decision, candidates, functions["upgrade"].body, dialect)
+            split = _split_for(decision, candidates, tree, functions["upgrade"].body, dialect)
             if isinstance(split, str):
-                for key in decision.cut_for:
-                    layout.refused[key] = (split, decision.cut_for[key])
+                for key in {*decision.cut_for, *decision.chained}:
+                    layout.refused[key] = (split, decision.cut_for.get(key, decision.cut))
             else:
                 layout.split = split
                 for key, op in decision.cut_for.items():
@@ -478,13 +494,16 @@ def _round(
                         f"{reason_for(op)}: it and what follows it in upgrade() go to a new "
                         "revision, deployed after the script has run"
                     )
+                for key in decision.chained:
+                    layout.chained.add(key)
+                    layout.reasons[key] = _chained_reason(decision.cut, decision.cut_for.get(key))
         moving_up = [k for k in decision.moving if k not in layout.refused]
         if layout.split is None and not decision.cut_for:
             _later_revisions(layout, candidates, moving_up, dialect, context)
         for key in moving_up:
             if key in layout.refused:
                 continue
-            if key in layout.dependent and layout.split is not None:
+            if layout.split is not None and (key in layout.dependent or key in layout.chained):
                 layout.outcome[key] = Outcome.SPLIT
             else:
                 layout.outcome[key] = Outcome.MOVE
@@ -586,6 +605,7 @@ def _carry_temporary(
 def _split_for(
     decision: UpgradeDecision,
     candidates: list[_Candidate],
+    tree: ast.Module,
     body: list[ast.stmt],
     dialect: str,
 ) -> _Split | str:
@@ -600,7 +620,14 @@ def _split_for(
             "split it by hand around the script"
         )
     start = next(i for i, s in enumerate(body) if s is decision.cut.top)
-    deferred = list(body[start:])
+    # what moves to the script (chained data, temporary statements carried along) stays out,
+    # and so do the helpers only it used (`t = sa.table(...)` before a chained Core UPDATE):
+    # the fix removes them, and the guard's DDL checks would stop at them
+    moving = [candidates[k] for k in decision.moving if k not in decision.refused]
+    gone = {id(c.stmt) for c in moving if not c.kept}
+    helpers, _ = unused_after(tree, [c.stmt for c in moving if not c.kept], {"upgrade"})
+    out = {*(line for c in moving for line in c.carried), *helpers}
+    deferred = [s for s in body[start:] if id(s) not in gone and s.lineno not in out]
     data = tuple(
         s
         for k in decision.moving
