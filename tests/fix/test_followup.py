@@ -22,6 +22,7 @@ from ddlguard.fix.followup import (
 )
 from ddlguard.fix.guards import Check, Guard, guard_for
 from ddlguard.fix.model import ChildMigration, NotMovable, RevisionContext
+from ddlguard.fix.script import run_command
 from ddlguard.settings import Settings
 from hypothesis import given
 from hypothesis import strategies as st
@@ -119,6 +120,7 @@ def _input(
         deferred=deferred,
         inverse=tuple(downgrade.body[:2]) if inverse else (),
         script=SCRIPT,
+        command=run_command("postgresql", SCRIPT),
         guard=guard,
         context=context,
         today=TODAY,

@@ -16,6 +16,7 @@ import pytest
 from ddlguard.fix.followup import FollowUpInput, build_follow_up
 from ddlguard.fix.guards import Guard, guard_for
 from ddlguard.fix.model import RevisionContext
+from ddlguard.fix.script import run_command
 
 from .postgres import Cluster
 
@@ -179,6 +180,7 @@ def _project(tmp_path: Path) -> tuple[Path, str]:
             deferred=deferred,
             inverse=tuple(downgrade.body[:1]),
             script=SCRIPT,
+            command=run_command("postgresql", SCRIPT),
             guard=guard,
             context=RevisionContext("0002", "0001", True, versions_dir=versions),
             today=datetime.date(2026, 11, 25),

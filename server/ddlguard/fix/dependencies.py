@@ -225,7 +225,7 @@ def _update_sets(update: dict[str, Any]) -> frozenset[str]:
     list, and conservatively the aliases of its subqueries' select lists)."""
     return frozenset(
         node["name"].lower()
-        for node in _walk_json(update)
+        for node in walk_json(update)
         if "val" in node and isinstance(node.get("name"), str)
     )
 

@@ -25,6 +25,7 @@ from ddlguard.fix.codemod import is_pure
 from ddlguard.fix.edits import line_edits
 from ddlguard.fix.guards import Guard
 from ddlguard.fix.model import ChildMigration, FileEdit, NewFile, NotMovable, RevisionContext
+from ddlguard.fix.script import run_command
 from ddlguard.positions import split_lines, utf8_to_codepoints
 
 GUARD_FUNCTION = "_require_data_script"
@@ -45,6 +46,7 @@ class FollowUpInput:
     deferred: tuple[ast.stmt, ...]  # top-level upgrade() statements to defer, in order
     inverse: tuple[ast.stmt, ...]  # top-level downgrade() statements undoing them (maybe none)
     script: str  # the upgrade script, relative to the project root
+    command: str  # how to run it (`script.run_command`: the dialect's own client)
     guard: Guard
     context: RevisionContext
     today: datetime.date
@@ -211,7 +213,7 @@ def _render(original: FollowUpInput, revision: str, message: str) -> str:
             f"Deploy this revision only after {script} has run on the database: ddlguard "
             f"split it out of revision {original.revision}, whose data change moved to that "
             f"script. Deploy in three steps: `alembic upgrade {original.revision}`, then "
-            f'`psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {script}`, then `alembic upgrade head`.'
+            f"`{original.command}`, then `alembic upgrade head`."
         ),
         '"""',
         "from alembic import op",
@@ -246,18 +248,31 @@ def _render(original: FollowUpInput, revision: str, message: str) -> str:
             f"{indent}# {original.revision}'s downgrade(), which still undoes them (ddlguard).",
             f"{indent}pass",
         ]
-    body += ["", "", *guard_function(original.guard, script, original.revision, indent)]
+    body += [
+        "",
+        "",
+        *guard_function(
+            original.guard, script, original.revision, indent, command=original.command
+        ),
+    ]
     return "\n".join(body) + "\n"
 
 
 def guard_function(
-    guard: Guard, script: str, original_revision: str, indent: str, name: str = GUARD_FUNCTION
+    guard: Guard,
+    script: str,
+    original_revision: str,
+    indent: str,
+    name: str = GUARD_FUNCTION,
+    *,
+    command: str,
 ) -> list[str]:
-    """The guard as a module-level function (also what a later new revision gets)."""
+    """The guard as a module-level function (also what a later new revision gets); `command`
+    runs the script (`script.run_command`)."""
     stop = _wrap(
         f"{script} has not run on this database yet, or left rows the next schema change "
         f"rejects: {{}}. Deploy in three steps: `alembic upgrade {original_revision}`, then "
-        f'`psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {script}`, then `alembic upgrade head` '
+        f"`{command}`, then `alembic upgrade head` "
         f"(on PostgreSQL, run in one transaction as Alembic does by default, this failed "
         f"`alembic upgrade head` rolled back to where it began).",
         keep_spaces=True,
@@ -476,7 +491,6 @@ def guard_revision(
     child: ChildMigration, guard: Guard, script: str, original_revision: str, dialect: str
 ) -> FileEdit:
     """A later new revision that holds the dependent operation gets the guard first in upgrade()."""
-    del dialect
     bom = "\ufeff" if child.source.startswith("\ufeff") else ""
     text = child.source[len(bom) :]
     try:
@@ -516,7 +530,9 @@ def guard_revision(
     pieces.insert(at, f"{indent}{name}(){newline}")
     if pieces and not pieces[-1].endswith(("\n", "\r")):
         pieces[-1] += newline
-    helper = guard_function(guard, script, original_revision, indent, name)
+    helper = guard_function(
+        guard, script, original_revision, indent, name, command=run_command(dialect, script)
+    )
     pieces.append(newline + newline + newline.join(helper) + newline)
     new_text = "".join(pieces)
     try:

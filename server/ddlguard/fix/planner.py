@@ -57,7 +57,7 @@ from ddlguard.fix.naming import migration_slug, script_names
 from ddlguard.fix.outcomes import Placed, UpgradeDecision, When, decide_upgrade, downgrade_when
 from ddlguard.fix.render import render_bulk_insert, render_core
 from ddlguard.fix.scope import NotFound, TreeIndex
-from ddlguard.fix.script import RunLine, ScriptBlock, render_script
+from ddlguard.fix.script import RunLine, ScriptBlock, render_script, run_command
 from ddlguard.fix.sqltext import execution_path, split_sql
 from ddlguard.fix.temporary import temporary_order
 from ddlguard.model import Applicability, Finding
@@ -256,7 +256,9 @@ def _plan(
     if layout.split is not None:
         up_rel = _relative(up, rel_root) if up is not None else ""
         try:
-            built = _build_follow_up(layout, path, text, tree, info.message, up_rel, today, context)
+            built = _build_follow_up(
+                layout, path, text, tree, info.message, up_rel, today, context, dialect
+            )
         except NotMovable as exc:
             return _plan(
                 source, path, findings, project=project, settings=settings, today=today,
@@ -737,6 +739,7 @@ def _build_follow_up(
     script: str,
     today: datetime.date,
     context: RevisionContext | None,
+    dialect: str,
 ) -> Any:
     from ddlguard.fix.followup import (  # type: ignore[import-not-found,unused-ignore]
         FollowUpInput,
@@ -757,6 +760,7 @@ def _build_follow_up(
             deferred=tuple(layout.split.deferred),
             inverse=tuple(inverse_prefix(layout.split.deferred, _body(tree, "downgrade"))),
             script=script,
+            command=run_command(dialect, script),
             guard=layout.split.guard,
             context=ctx,
             today=today,
