@@ -109,8 +109,9 @@ def analyze_source(
     if not (in_version_dir or force_migration or looks_like_migration(tree)):
         return FileResult(path=path, findings=[], is_migration=False)
     info = read_migration_info(tree)
-    # imported at the first analysis: a run served by its cache never needs the detector
-    from ddlguard.analysis.detector import detect
+    # imported at the first analysis: a run served by its cache never needs them (and the
+    # detector itself loads only for a file that spells an executing method)
+    from ddlguard.analysis.gate import detect
     from ddlguard.hygiene import check_hygiene
 
     try:

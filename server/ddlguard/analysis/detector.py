@@ -14,6 +14,7 @@ from typing import Any
 
 from ddlguard.analysis import peewee
 from ddlguard.analysis.evaluate import Evaluator, describe
+from ddlguard.analysis.gate import EXEC_METHODS, INTERESTING, ORM_METHODS, PREFIXES
 from ddlguard.analysis.prescan import mentions
 from ddlguard.analysis.reach import phases
 from ddlguard.analysis.renderable import why_not_bulk_insert, why_not_core
@@ -41,25 +42,9 @@ from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.rules import RULES
 from ddlguard.sql import SqlStatement, StatementKind, classify_sql
 
-EXEC_METHODS = frozenset({"execute", "exec_driver_sql", "scalar", "scalars", "executemany"})
 ROW_METHODS = frozenset({"scalar", "scalars"})
-ORM_METHODS = frozenset(
-    {
-        "query",
-        "add",
-        "add_all",
-        "merge",
-        "delete",
-        "flush",
-        "commit",
-        "execute",
-        "scalar",
-        "scalars",
-        "get",
-    }
-)
-_INTERESTING = EXEC_METHODS | ORM_METHODS
-_PREFIXES = ("bulk_",)  # session.bulk_save_objects(...), bulk_insert_mappings(...)
+_INTERESTING = INTERESTING
+_PREFIXES = PREFIXES
 _SQL_KEYWORDS = ("statement", "sqltext", "sql", "object_", "clause", "operation")
 _OWN_KEYWORDS = frozenset({*_SQL_KEYWORDS, "execution_options"})
 
