@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
-from ddlguard.editor_reading import python_reading
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.project import looks_like_migration_text
 from ddlguard.rules import RULES
@@ -85,6 +84,8 @@ def analyze_source(
         except SourceDecodeError as exc:
             return parse_error(path, str(exc))
     elif editor_text:
+        from ddlguard.editor_reading import python_reading  # the language server's case only
+
         try:
             reading = python_reading(source)
         except SourceDecodeError as exc:
