@@ -9,7 +9,6 @@ which migration function runs it (`reach`) and whether the fix can move it (`ren
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import Any
 
 from ddlguard.analysis import peewee
@@ -93,16 +92,19 @@ def imports_peewee(tree: ast.Module, source: str) -> bool:
     return False
 
 
-@dataclass(slots=True)
 class _Executed:
-    """What one executing call sends, sorted by what it means for the rules."""
+    """What one executing call sends, sorted by what it means for the rules (a plain class:
+    never compared or copied, and a dataclass costs start-up time)."""
 
-    dml: list[tuple[Text, list[SqlStatement]]] = field(default_factory=list)
-    core: list[CoreDml] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-    reads: list[tuple[str, bool]] = field(default_factory=list)  # (statement, locking)
-    alternatives: int = 0
-    bound: bool = False
+    __slots__ = ("alternatives", "bound", "core", "dml", "reads", "unreadable")
+
+    def __init__(self, alternatives: int) -> None:
+        self.dml: list[tuple[Text, list[SqlStatement]]] = []
+        self.core: list[CoreDml] = []
+        self.unreadable: list[str] = []
+        self.reads: list[tuple[str, bool]] = []  # (statement, locking)
+        self.alternatives = alternatives
+        self.bound = False
 
 
 class _Detector:
