@@ -32,7 +32,7 @@ def _one_kind(cls: type[_T]) -> type[_T]:
     tuple would make `Module("op")` equal to `Api("op")`. The hash is the tuple's, which is
     what a frozen dataclass's hash of its fields was.
 
-    These are `NamedTuple`s rather than frozen dataclasses because a dataclass costs ~2 M
+    These are `NamedTuple`s rather than frozen dataclasses because a dataclass costs ~3.6 M
     instructions to create and a one-file check imports these 16 (docs/performance.md).
     """
     kind: Any = cls  # methods set on a class after its creation are beyond mypy's types
