@@ -13,7 +13,6 @@ from pathlib import Path
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
-from ddlguard.editor_reading import python_reading
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.project import looks_like_migration_text
 from ddlguard.rules import RULES
@@ -85,6 +84,8 @@ def analyze_source(
         except SourceDecodeError as exc:
             return parse_error(path, str(exc))
     elif editor_text:
+        from ddlguard.editor_reading import python_reading  # the language server's case only
+
         try:
             reading = python_reading(source)
         except SourceDecodeError as exc:
@@ -109,8 +110,9 @@ def analyze_source(
     if not (in_version_dir or force_migration or looks_like_migration(tree)):
         return FileResult(path=path, findings=[], is_migration=False)
     info = read_migration_info(tree)
-    # imported at the first analysis: a run served by its cache never needs the detector
-    from ddlguard.analysis.detector import detect
+    # imported at the first analysis: a run served by its cache never needs them (and the
+    # detector itself loads only for a file that spells an executing method)
+    from ddlguard.analysis.gate import detect
     from ddlguard.hygiene import check_hygiene
 
     try:

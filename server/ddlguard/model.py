@@ -67,15 +67,16 @@ class Range(NamedTuple):
         return cls(Position(line, col), Position(end_line, end_col))
 
 
-@dataclass(frozen=True, slots=True)
-class FixHint:
-    """What a finding's fix would do, or why there is none (`applicability` NONE + `reason`)."""
+class FixHint(NamedTuple):
+    """What a finding's fix would do, or why there is none (`applicability` NONE + `reason`).
+
+    A NamedTuple, as `Range` is: a frozen dataclass costs ~3 M instructions to create at
+    import, a measurable share of a one-file check (docs/performance.md).
+    """
 
     applicability: Applicability
     description: str
     reason: str | None = None
-
-    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)

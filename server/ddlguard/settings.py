@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ddlguard.globs import GlobError, compile_glob
 from ddlguard.model import Severity
@@ -24,9 +24,12 @@ DIALECTS = ("postgresql", "mysql", "sqlite", "mssql", "oracle", "generic")
 DEFAULT_SELECT = ("DG0", "DG1", "DG2", "DG4")
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigProblem:
-    """An unknown key or a bad value in a config file: where, which key, what is wrong."""
+class ConfigProblem(NamedTuple):
+    """An unknown key or a bad value in a config file: where, which key, what is wrong.
+
+    A NamedTuple rather than a frozen dataclass: that one cost ~3 M instructions to create
+    at every start-up (docs/performance.md).
+    """
 
     source: str  # file path or "editor settings"
     key: str

@@ -1,7 +1,8 @@
 """The engine's shortcuts give exactly what the long way gives.
 
 - `detect` skips a file that never spells one of the detector's method names (`prescan.mentions`):
-  each source here is also run through the detector itself, and the findings must be equal.
+  each source here is also run through the detector itself, and the findings must be equal;
+  `gate.detect` (the engine's entry, which imports the detector late) must give them too.
 - `read_migration_info` reads the revision message from the raw docstring: it must equal the
   first line of `ast.get_docstring(clean=True)`, which it replaced.
 """
@@ -14,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from ddlguard.analysis import gate
 from ddlguard.analysis.detector import _INTERESTING, _PREFIXES, _Detector, detect, imports_peewee
 from ddlguard.analysis.migration import docstring_message
 from ddlguard.analysis.prescan import mentions
@@ -41,6 +43,7 @@ def both_ways(source: str) -> list[tuple[object, ...]]:
     except RecursionError:
         return []
     short = detect(tree, source)
+    assert gate.detect(tree, source) == short  # the entry point that loads the detector late
     sig = [(f.code, f.message, f.range, f.statement_range, f.fix, dict(f.data)) for f in short]
     assert sig == [
         (f.code, f.message, f.range, f.statement_range, f.fix, dict(f.data)) for f in full

@@ -9,11 +9,11 @@ which migration function runs it (`reach`) and whether the fix can move it (`ren
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 from typing import Any
 
 from ddlguard.analysis import peewee
 from ddlguard.analysis.evaluate import Evaluator, describe
+from ddlguard.analysis.gate import EXEC_METHODS, INTERESTING, ORM_METHODS, PREFIXES
 from ddlguard.analysis.prescan import mentions
 from ddlguard.analysis.reach import phases
 from ddlguard.analysis.renderable import why_not_bulk_insert, why_not_core
@@ -41,25 +41,9 @@ from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.rules import RULES
 from ddlguard.sql import SqlStatement, StatementKind, classify_sql
 
-EXEC_METHODS = frozenset({"execute", "exec_driver_sql", "scalar", "scalars", "executemany"})
 ROW_METHODS = frozenset({"scalar", "scalars"})
-ORM_METHODS = frozenset(
-    {
-        "query",
-        "add",
-        "add_all",
-        "merge",
-        "delete",
-        "flush",
-        "commit",
-        "execute",
-        "scalar",
-        "scalars",
-        "get",
-    }
-)
-_INTERESTING = EXEC_METHODS | ORM_METHODS
-_PREFIXES = ("bulk_",)  # session.bulk_save_objects(...), bulk_insert_mappings(...)
+_INTERESTING = INTERESTING
+_PREFIXES = PREFIXES
 _SQL_KEYWORDS = ("statement", "sqltext", "sql", "object_", "clause", "operation")
 _OWN_KEYWORDS = frozenset({*_SQL_KEYWORDS, "execution_options"})
 
@@ -108,16 +92,19 @@ def imports_peewee(tree: ast.Module, source: str) -> bool:
     return False
 
 
-@dataclass(slots=True)
 class _Executed:
-    """What one executing call sends, sorted by what it means for the rules."""
+    """What one executing call sends, sorted by what it means for the rules (a plain class:
+    never compared or copied, and a dataclass costs start-up time)."""
 
-    dml: list[tuple[Text, list[SqlStatement]]] = field(default_factory=list)
-    core: list[CoreDml] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
-    reads: list[tuple[str, bool]] = field(default_factory=list)  # (statement, locking)
-    alternatives: int = 0
-    bound: bool = False
+    __slots__ = ("alternatives", "bound", "core", "dml", "reads", "unreadable")
+
+    def __init__(self, alternatives: int) -> None:
+        self.dml: list[tuple[Text, list[SqlStatement]]] = []
+        self.core: list[CoreDml] = []
+        self.unreadable: list[str] = []
+        self.reads: list[tuple[str, bool]] = []  # (statement, locking)
+        self.alternatives = alternatives
+        self.bound = False
 
 
 class _Detector:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
@@ -54,13 +53,19 @@ def _codes(text: str | None) -> frozenset[str] | None:
     return frozenset(c.upper() for c in re.split(r"[\s,]+", text.strip()) if c)
 
 
-@dataclass(slots=True)
 class Directives:
-    """The suppression comments of one file: file-level, by line, and misplaced ones."""
+    """The suppression comments of one file: file-level, by line, and misplaced ones.
 
-    file_level: Directive | None = None
-    by_line: dict[int, Directive] = field(default_factory=dict)
-    misplaced: list[Range] = field(default_factory=list)  # `# ddlguard: noqa` after code
+    A plain class, not a dataclass: it is never compared or copied, and creating a dataclass
+    is a measurable part of every run's start-up (docs/performance.md).
+    """
+
+    __slots__ = ("by_line", "file_level", "misplaced")
+
+    def __init__(self) -> None:
+        self.file_level: Directive | None = None
+        self.by_line: dict[int, Directive] = {}
+        self.misplaced: list[Range] = []  # `# ddlguard: noqa` after code
 
 
 def parse_directives(source: str) -> Directives:

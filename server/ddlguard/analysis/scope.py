@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ddlguard.analysis.prescan import hot_lines, normalise
@@ -63,25 +62,47 @@ class Param(NamedTuple):
     star: bool = False  # *args / **kwargs
 
 
-@dataclass(slots=True)
 class Scope:
-    """A module, function, lambda or class body: its bindings, parameters, returns and reads."""
+    """A module, function, lambda or class body: its bindings, parameters, returns and reads.
 
-    id: int
-    node: ast.AST
-    name: str | None  # the function's name; None for the module, lambdas keep their owner's
-    parent: Scope | None
-    kind: str  # module | function | lambda | class
-    bindings: dict[str, list[Binding]] = field(default_factory=dict)
-    params: dict[str, Param] = field(default_factory=dict)
-    returns: list[ast.expr] = field(default_factory=list)
-    loads: set[str] = field(default_factory=set)
-    yields: list[ast.expr] = field(default_factory=list)  # `yield x` statements: a generator
-    # `name.append(x)` / `.extend(x)` / `.insert(i, x)` statements: what a list built up holds
-    grows: dict[str, list[ast.Call]] = field(default_factory=dict)
-    # a method's class body scope id and the name of its `self` parameter
-    klass: int = -1
-    self_name: str = ""
+    A plain class (never compared or copied): a dataclass costs ~3 M instructions to create,
+    a measurable share of a one-file check's start-up (docs/performance.md).
+    """
+
+    __slots__ = (
+        "bindings",
+        "grows",
+        "id",
+        "kind",
+        "klass",
+        "loads",
+        "name",
+        "node",
+        "params",
+        "parent",
+        "returns",
+        "self_name",
+        "yields",
+    )
+
+    def __init__(
+        self, id: int, node: ast.AST, name: str | None, parent: Scope | None, kind: str
+    ) -> None:
+        self.id = id
+        self.node = node
+        self.name = name  # the function's name; None for the module, lambdas keep their owner's
+        self.parent = parent
+        self.kind = kind  # module | function | lambda | class
+        self.bindings: dict[str, list[Binding]] = {}
+        self.params: dict[str, Param] = {}
+        self.returns: list[ast.expr] = []
+        self.loads: set[str] = set()
+        self.yields: list[ast.expr] = []  # `yield x` statements: a generator
+        # `name.append(x)` / `.extend(x)` / `.insert(i, x)` statements: what a list built up holds
+        self.grows: dict[str, list[ast.Call]] = {}
+        # a method's class body scope id and the name of its `self` parameter
+        self.klass = -1
+        self.self_name = ""
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)

@@ -8,17 +8,40 @@ keep their text, with `ddlguard.sql.HOLE` wherever a piece cannot be known stati
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
 
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.sql import HOLE
+
+_T = TypeVar("_T")
 
 # More alternatives than this and the value is "built at run time": keeps the work linear.
 MAX_ALTERNATIVES = 16
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+def _same_kind_eq(self: tuple[Any, ...], other: object) -> bool:
+    return type(self) is type(other) and tuple.__eq__(self, other)
+
+
+def _same_kind_ne(self: tuple[Any, ...], other: object) -> bool:
+    return not _same_kind_eq(self, other)
+
+
+def _one_kind(cls: type[_T]) -> type[_T]:
+    """Values compare equal only to values of their own class, as dataclasses do: a plain
+    tuple would make `Module("op")` equal to `Api("op")`. The hash is the tuple's, which is
+    what a frozen dataclass's hash of its fields was.
+
+    These are `NamedTuple`s rather than frozen dataclasses because a dataclass costs ~3.6 M
+    instructions to create and a one-file check imports these 16 (docs/performance.md).
+    """
+    kind: Any = cls  # methods set on a class after its creation are beyond mypy's types
+    kind.__eq__, kind.__ne__, kind.__hash__ = _same_kind_eq, _same_kind_ne, tuple.__hash__
+    return cls
+
+
+@_one_kind
+class Text(NamedTuple):
     """A Python `str` whose text is known, except for HOLE markers."""
 
     text: str
@@ -28,37 +51,37 @@ class Text:
         return HOLE not in self.text
 
 
-@dataclass(frozen=True, slots=True)
-class Num:
+@_one_kind
+class Num(NamedTuple):
     """An int/float/bool constant: only matters when formatted into SQL."""
 
     value: int | float | bool
 
 
-@dataclass(frozen=True, slots=True)
-class Unknown:
+@_one_kind
+class Unknown(NamedTuple):
     """Anything the detector cannot read (a parameter, an imported constant, a call result)."""
 
     why: str = "built at run time"
 
 
-@dataclass(frozen=True, slots=True)
-class TextClause:
+@_one_kind
+class TextClause(NamedTuple):
     """`sa.text(sql)` (and `.bindparams()`/`.params()`/`.execution_options()` chained on it)."""
 
     sql: tuple[Text | Unknown, ...]
     bound: bool = False  # parameters bound by `.bindparams(...)` / `.params(...)`
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+@_one_kind
+class Table(NamedTuple):
     """`sa.table("users")`, `sa.Table("users", ...)`, or any object `.insert()` was called on."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class CoreDml:
+@_one_kind
+class CoreDml(NamedTuple):
     """A Core `insert`/`update`/`delete` construct; `root` is the outermost call building it."""
 
     verb: str
@@ -66,16 +89,16 @@ class CoreDml:
     root: tuple[int, int, int, int]  # span of the outermost call: finds the node for the fix
 
 
-@dataclass(frozen=True, slots=True)
-class CoreSelect:
+@_one_kind
+class CoreSelect(NamedTuple):
     """A Core `select()` construct: executed and used, it reads rows (DG005)."""
 
     locking: bool = False  # `.with_for_update()`
     table: str = ""  # the first table selected from, when known
 
 
-@dataclass(frozen=True, slots=True)
-class Module:
+@_one_kind
+class Module(NamedTuple):
     """An imported module or name, by dotted path: `sqlalchemy`, `alembic.op`, `app.models.db`."""
 
     path: str
@@ -89,8 +112,8 @@ class Module:
         return self.path.rsplit(".", 1)[-1]
 
 
-@dataclass(frozen=True, slots=True)
-class Api:
+@_one_kind
+class Api(NamedTuple):
     """A known object: `op`, `context`, a connection/bind/engine/cursor, an ORM session..."""
 
     # "op" | "context" | "conn" | "session" | "session_factory" | "sa" (other SQLAlchemy) |
@@ -98,38 +121,38 @@ class Api:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Seq:
+@_one_kind
+class Seq(NamedTuple):
     """A literal list/tuple/set: iterating over it gives its items."""
 
     items: tuple[tuple[Value, ...], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Mapping:
+@_one_kind
+class Mapping(NamedTuple):
     """A literal dict with string keys: `QUERIES["backfill"]`, `.values()`, `.items()`."""
 
     keys: tuple[str, ...]
     values: tuple[tuple[Value, ...], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
+@_one_kind
+class Method(NamedTuple):
     """A method of a known object taken without calling it: `run = op.execute`."""
 
     api: Api
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class ClassRef:
+@_one_kind
+class ClassRef(NamedTuple):
     """A class defined in the analysed file (its body's scope id): `Queries.UPDATE` reads it."""
 
     scope_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class PeeweeQuery:
+@_one_kind
+class PeeweeQuery(NamedTuple):
     """A peewee query being built (`Model.update(...).where(...)`); `write`: it changes data."""
 
     verb: str
@@ -137,15 +160,15 @@ class PeeweeQuery:
     write: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PeeweeRow:
+@_one_kind
+class PeeweeRow(NamedTuple):
     """A peewee model instance (`Model(...)`, `Model.get(...)`, a row of a select)."""
 
     model: str
 
 
-@dataclass(frozen=True, slots=True)
-class FunctionRef:
+@_one_kind
+class FunctionRef(NamedTuple):
     """A function defined in the analysed file (its scope id)."""
 
     scope_id: int

@@ -132,7 +132,7 @@ def unsuppressed_findings(cf: CheckedFile) -> list[Finding] | None:
 
     The engine applies `# noqa` itself, so this re-runs its detection steps without it.
     """
-    from ddlguard.analysis.detector import detect
+    from ddlguard.analysis.gate import detect
     from ddlguard.hygiene import check_hygiene
 
     assert cf.source is not None

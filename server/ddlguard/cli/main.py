@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -96,8 +97,15 @@ def run() -> NoReturn:
     itself returns normally: tests and other callers keep their interpreter.
     """
     argv = sys.argv[1:]
+    fast_exit = bool(argv) and argv[0] in _FAST_EXIT
+    if fast_exit:
+        # Nearly every object these commands create lives to their end (modules, classes,
+        # the cache's entries, findings): with the default threshold (700) the collector
+        # ran 39 times in a one-file check of a 300-file project (1.5 % of its instructions)
+        # and freed next to nothing. Cycles are still collected, only less often.
+        gc.set_threshold(10_000)
     code = main(argv)
-    if not argv or argv[0] not in _FAST_EXIT:
+    if not fast_exit:
         raise SystemExit(code)
     try:
         sys.stdout.flush()

@@ -1,0 +1,56 @@
+"""What a one-file `ddlguard check` loads: only what that file needs (issue 14's start-up).
+
+Each probe is a new interpreter running the real command, then listing the modules it
+loaded; the run's report must be the usual one.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAD = '"""m"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\n'
+SCHEMA_ONLY = HEAD + 'down_revision = None\n\n\ndef upgrade():\n    op.drop_table("t")\n'
+DATA = HEAD + 'down_revision = None\n\n\ndef upgrade():\n    op.execute("UPDATE t SET a = 1")\n'
+
+PROBE = """
+import json, os, sys
+sys.argv = ["ddlguard", "check", "--format", "json", "--exit-zero", *sys.argv[1:]]
+from ddlguard.cli.main import main
+code = main(sys.argv[1:])
+sys.stdout.flush()
+os.write(2, json.dumps(sorted(sys.modules)).encode())
+"""
+
+DETECTOR = ("ddlguard.analysis.detector", "ddlguard.analysis.evaluate", "ddlguard.sql")
+
+
+def check_one(tmp_path: Path, source: str) -> tuple[list[dict[str, object]], set[str]]:
+    versions = tmp_path / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    target = versions / "a1_m.py"
+    target.write_text(source.format(rev="a1"), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), set(json.loads(proc.stderr))
+
+
+def test_a_schema_only_migration_never_loads_the_detector(tmp_path: Path) -> None:
+    report, modules = check_one(tmp_path, SCHEMA_ONLY)
+    assert report == []
+    assert "ddlguard.analysis.gate" in modules  # it was analysed
+    assert [m for m in DETECTOR if m in modules] == []
+
+
+def test_a_migration_that_executes_sql_loads_it_and_is_reported(tmp_path: Path) -> None:
+    report, modules = check_one(tmp_path, DATA)
+    assert [f["code"] for f in report] == ["DG001"]
+    assert [m for m in DETECTOR if m in modules] == list(DETECTOR)
