@@ -246,3 +246,37 @@ def test_the_deferred_operation_as_the_title_names_it() -> None:
     assert described(2, 2) == "alter_column(nullable=False)"
     assert described(3, 3) == "execute(ALTER TABLE users …)"
     assert described(4, 6) == "create_foreign_key()"
+
+
+CHAIN = (
+    '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
+    '    op.add_column("users", sa.Column("level", sa.Integer(), nullable=True))\n'
+    '    op.execute("UPDATE users SET credits = 0 WHERE credits IS NULL")\n'
+    '    op.alter_column("users", "credits", nullable=False)\n'
+    '    op.execute("UPDATE users SET level = 1 WHERE level IS NULL")\n'
+    '    op.alter_column("users", "level", nullable=False)'
+)
+
+
+async def test_a_backfill_that_only_moves_chained_offers_the_chain(
+    session: Session, project: Project
+) -> None:
+    # moved alone, the first UPDATE would leave the second behind the cut (refused); the
+    # quick fix moves both into one script and defers both NOT NULLs to one new revision
+    project.add("a1_create.py", "a1", None, body=CREATE, message="create users")
+    path = project.add("a2_credits.py", "a2", "a1", body=CHAIN, message="add credits")
+    _, action = await _split_action(session, path)
+    assert action.title.startswith(
+        "Move UPDATE on users and 1 more data operation(s) to scripts/sql/"
+    ), action.title
+    assert action.title.endswith("and defer alter_column(nullable=False) to a new revision")
+    resolved = await session.resolved(action)
+    assert resolved.edit is not None
+    apply_workspace_edit(resolved.edit)
+    [script] = list((project.backend / "scripts" / "sql").glob("*.sql"))
+    text = script.read_text()
+    assert text.index("SET credits = 0") < text.index("SET level = 1")
+    [follow_up] = [p for p in project.versions.glob("*.py") if not p.name.startswith("a")]
+    deferred = follow_up.read_text()
+    assert deferred.index('"credits", nullable=False') < deferred.index('"level", nullable=False')
+    assert _findings(path) == [] and _findings(follow_up) == []

@@ -212,12 +212,39 @@ def _moves_several(uri: str, good: Good) -> bool:
     return fix_plan is not None and len(fix_plan.moved) > 1
 
 
+def moving_with(uri: str, good: Good, finding: Finding) -> list[Finding]:
+    """What the quick fix on `finding` moves: the finding itself, or, when it can only move
+    chained with the file's other backfills (several data statements before one follow-up
+    revision, docs/fixes.md "Chaining"), that chain, so the action is not refused."""
+    from ddlguard.fix.model import Outcome
+
+    alone = _planned(uri, good, [finding])
+    decision = move.decision_for(alone, finding) if alone is not None else None
+    if alone is None or (
+        alone.moved and (decision is None or decision.outcome is not Outcome.REFUSE)
+    ):
+        return [finding]
+    movable = [f for f in good.analysis.findings if move.movable(f)]
+    whole = _planned(uri, good, movable) if len(movable) > 1 else None
+    if whole is None:
+        return [finding]
+    chain = [
+        f
+        for f in movable
+        if (d := move.decision_for(whole, f)) is not None and d.outcome is Outcome.SPLIT
+    ]
+    return chain if finding in chain and len(chain) > 1 else [finding]
+
+
 def move_title(uri: str, good: Good, finding: Finding, data: dict[str, Any]) -> str | None:
     """The move's title from what the planner would do; None when it refuses (no action)."""
     from ddlguard.fix.model import Outcome
 
+    findings = moving_with(uri, good, finding)
     statement = data.get("statement") or "the data operation"
-    fix_plan = _planned(uri, good, [finding])
+    if len(findings) > 1:
+        statement = f"{statement} and {len(findings) - 1} more data operation(s)"
+    fix_plan = _planned(uri, good, findings)
     if fix_plan is None or not fix_plan.moved:
         return None
     scripts = [f.relative for f in fix_plan.new_files if f.path.suffix == ".sql"]
@@ -254,7 +281,7 @@ def resolve(
     elif kind in ("move", "moveAll"):
         if kind == "move":
             finding = finding_for(good, data.get("diagnostic") or {})
-            findings = [finding] if finding else []
+            findings = moving_with(uri, good, finding) if finding else []
         else:
             findings = [f for f in good.analysis.findings if move.movable(f)]
         if findings:
