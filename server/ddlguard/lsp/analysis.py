@@ -9,6 +9,7 @@ itself from disk: unsaved text is what is analysed.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +23,8 @@ from ddlguard.project import ConfigError
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 from ddlguard.selection import is_selected
+
+log = logging.getLogger("ddlguard.lsp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class GraphMemo:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_path: dict[Path, tuple[MigrationInfo, list[Finding]]] = {}
+        self.builds = 0  # graphs built (each reads every sibling's header), for the log
 
     def clear(self) -> None:
         with self._lock:
@@ -74,9 +78,15 @@ class GraphMemo:
         if found is not None:
             return found
         found = check_graph([checked]).get(checked.result.path, [])
-        if checked.result.info is not None:
-            with self._lock:
+        with self._lock:
+            self.builds += 1
+            if checked.result.info is not None:
                 self._by_path[checked.result.path] = (checked.result.info, found)
+        log.debug(
+            "revision graph built for %s (build %d): its revision ids or their lines are new",
+            checked.result.path.name,
+            self.builds,
+        )
         return found
 
 
@@ -118,7 +128,7 @@ def analyze_text(
         path,
         context.settings,
         dialect=context.dialect,
-        in_version_dir=context.project.contains_version_file(path),
+        in_version_dir=contexts.in_version_dir(path, context),
         editor_text=True,
     )
     if result.error is not None or not result.is_migration:
