@@ -23,6 +23,7 @@ from pygls.uris import to_fs_path
 from ddlguard.lsp import move
 from ddlguard.lsp.analysis import Analysis, analyze_text, with_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
+from ddlguard.lsp.memory import collect_when_idle
 from ddlguard.lsp.text import DocText
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class DocumentAnalyzer:
         self.window = window
         self.last_change_at = float("-inf")  # event-loop time of the last change, any document
         self.states: dict[str, DocState] = {}
+        self.collector: asyncio.Task[None] | None = None  # the full collection once idle
 
     def is_open(self, uri: str) -> bool:
         return uri in self.states
@@ -144,6 +146,8 @@ class DocumentAnalyzer:
         now = asyncio.get_running_loop().time()
         burst = now - self.last_change_at < self.window
         self.last_change_at = now
+        if self.collector is None or self.collector.done():
+            self.collector = asyncio.ensure_future(collect_when_idle(lambda: self.last_change_at))
         state.cancel_follow_up()  # the planner's result would be for a superseded version
         state.done.clear()
         if delay is None:
@@ -214,13 +218,15 @@ class DocumentAnalyzer:
     async def _add_refusals(self, state: DocState, version: int | None) -> None:
         """Refused moves get related information pointing at the statement that needs the
         data (the planner runs in a worker), published again for the same version."""
-        # The planner is no keystroke work: it runs once typing pauses, in its own task, which
-        # the next change cancels (a change never waits for it).
-        await asyncio.sleep(REFUSALS_AFTER_IDLE)
+        # The planner is no keystroke work: it runs once typing pauses in every document (it
+        # holds the GIL for ~125 ms, which would slow the analyses of another document being
+        # typed into), in its own task, which the next change to this document cancels.
+        loop = asyncio.get_running_loop()
+        while (quiet := loop.time() - self.last_change_at) < REFUSALS_AFTER_IDLE:
+            await asyncio.sleep(REFUSALS_AFTER_IDLE - quiet)
         good = state.good
         if good is None or good.version != version or self.current_version(state.uri) != version:
             return
-        loop = asyncio.get_running_loop()
         try:
             refused = await loop.run_in_executor(
                 self.server.document_executor,

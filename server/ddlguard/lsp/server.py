@@ -8,7 +8,6 @@ the event loop keeps answering requests.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import sys
@@ -32,6 +31,7 @@ from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
 from ddlguard.lsp.initialization_options import EditorOptions
 from ddlguard.lsp.log import WindowLogHandler, set_level, setup_logging
+from ddlguard.lsp.memory import tune_gc
 from ddlguard.lsp.protocol import BoundedReader, DdlguardProtocol, read_messages
 from ddlguard.lsp.revisions import RevisionIndex
 from ddlguard.lsp.text import DocText
@@ -450,21 +450,6 @@ async def on_document_link(
         ls.contexts,
         tooltips,
     )
-
-
-# `ast.parse` of a 2,000-line migration allocates ~300,000 tracked objects: with the default
-# young-generation threshold (700) that is ~400 collections and the tree's nodes promoted into
-# the old generation, which then triggers full collections. Analyses free their trees by
-# reference counting, so a larger threshold costs little memory and saves a third of the time.
-GC_THRESHOLDS = (50_000, 20, 10)
-
-
-def tune_gc() -> None:
-    """Fewer collections per analysis, and the start-up's objects (modules, functions, the SQL
-    parsers' tables) moved out of the collector's sight: they live as long as the server."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run_server(tcp: str | None = None) -> int:
