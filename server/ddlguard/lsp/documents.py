@@ -25,6 +25,7 @@ from ddlguard.lsp.analysis import Analysis, analyze_text, with_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
 from ddlguard.lsp.memory import collect_when_idle
 from ddlguard.lsp.text import DocText
+from ddlguard.model import MigrationInfo
 
 if TYPE_CHECKING:
     from ddlguard.lsp.server import DdlguardServer
@@ -65,6 +66,7 @@ class DocState:
     # a change arrived while the analysis ran: run again when it ends, after this delay
     rerun: float | None = None
     follow_up: asyncio.Task[None] | None = None  # the refusals' related information
+    saved_info: MigrationInfo | None = None  # the header at the last save, once known
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
     def cancel_follow_up(self) -> None:
@@ -129,6 +131,21 @@ class DocumentAnalyzer:
             state.task.cancel()
         if state:
             state.cancel_follow_up()
+
+    def header_saved(self, uri: str) -> bool:
+        """On save: True when the header on disk may have changed since the previous save (the
+        revision graphs of every open document must then be rebuilt); unknown counts as True."""
+        state = self.states.get(uri)
+        if state is None:
+            return True
+        good = state.good
+        if good is None or good.version != self.current_version(uri):
+            state.saved_info = None  # the saved text is not analysed yet
+            return True
+        info = good.analysis.result.info
+        changed = info is None or info != state.saved_info
+        state.saved_info = info
+        return changed
 
     def reanalyse_all(self) -> None:
         for uri in list(self.states):

@@ -273,7 +273,8 @@ def did_change(ls: DdlguardServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: DdlguardServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.graphs.clear()  # the saved revision ids are what sibling files now see
+    if ls.documents.header_saved(params.text_document.uri):
+        ls.graphs.clear()  # the saved revision ids are what sibling files now see
     ls.documents.reanalyse_all()
 
 
