@@ -105,6 +105,12 @@ class DocumentAnalyzer:
         self.states: dict[str, DocState] = {}
         self.collector: asyncio.Task[None] | None = None  # the full collection once idle
 
+    def collect_later(self) -> None:
+        """A full garbage collection once no document has changed for a second (after typing,
+        a close, the planner's work)."""
+        if self.collector is None or self.collector.done():
+            self.collector = asyncio.ensure_future(collect_when_idle(lambda: self.last_change_at))
+
     def is_open(self, uri: str) -> bool:
         return uri in self.states
 
@@ -131,6 +137,7 @@ class DocumentAnalyzer:
             state.task.cancel()
         if state:
             state.cancel_follow_up()
+            self.collect_later()
 
     def header_saved(self, uri: str) -> bool:
         """On save: True when the header on disk may have changed since the previous save (the
@@ -163,8 +170,7 @@ class DocumentAnalyzer:
         now = asyncio.get_running_loop().time()
         burst = now - self.last_change_at < self.window
         self.last_change_at = now
-        if self.collector is None or self.collector.done():
-            self.collector = asyncio.ensure_future(collect_when_idle(lambda: self.last_change_at))
+        self.collect_later()
         state.cancel_follow_up()  # the planner's result would be for a superseded version
         state.done.clear()
         if delay is None:
@@ -245,13 +251,13 @@ class DocumentAnalyzer:
         if good is None or good.version != version or self.current_version(state.uri) != version:
             return
         try:
-            refused = await loop.run_in_executor(
-                self.server.document_executor,
-                move.refusals,
-                good.text,
-                good.analysis,
-                uri_to_path(state.uri),
+            planned = self.server.document_executor.submit(
+                move.refusals, good.text, good.analysis, uri_to_path(state.uri)
             )
+            # the planner's garbage (libcst trees) is collected once it ends, even if a change
+            # cancelled this task meanwhile: the worker thread goes on until then
+            planned.add_done_callback(lambda _: loop.call_soon_threadsafe(self.collect_later))
+            refused = await asyncio.wrap_future(planned)
             related = {}
             for decision in refused:
                 info = move.related_information(decision, state.uri, good.text)
