@@ -41,8 +41,8 @@ DEBOUNCE_SECONDS = 0.05
 INLINE_CHARS = 8_000
 # a pause in typing before the fix planner runs for the related information of refusals
 REFUSALS_AFTER_IDLE = 0.3
-# above this size the planner is not run while editing (2,000 lines: ~4 s holding the GIL, which
-# would slow the keystrokes typed meanwhile); the code actions still ask it when listed
+# above this size the planner is not run for the related information (2,000 lines: ~4 s holding
+# the GIL, slowing the keystrokes typed meanwhile); the code actions still ask it when listed
 REFUSALS_MAX_CHARS = 32_000
 
 
