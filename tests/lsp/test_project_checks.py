@@ -106,3 +106,79 @@ async def test_pull_report_includes_graph_findings(project: Project) -> None:
         assert "DG102" in [d.code for d in report.items]
     finally:
         await stop_session(s)
+
+
+async def test_graph_is_built_once_while_the_header_is_unchanged(project: Project) -> None:
+    """Typing in the body reuses the revision graph (every sibling's header read once); a
+    changed `down_revision` builds it again. Counted by the server's debug log."""
+    project.add("a1_m.py", "a1", None, body=CLEAN)
+    orphan = project.add("b2_m.py", "b2", "zz", body=CLEAN)
+    s = await start_session(project.root, init_options={"openFilesOnly": True, "logLevel": "debug"})
+
+    def builds() -> int:
+        return sum("revision graph built for b2_m.py" in m.message for m in s.client.log_messages)
+
+    try:
+        u = s.open(orphan)
+        await _wait_for(
+            lambda: any(
+                p.version == 1 and any(d.code == "DG102" for d in p.diagnostics)
+                for p in s.published_for(u)
+            )
+        )
+        await s.settle(0.5)
+        built = builds()
+        assert built >= 1
+        first = sorted(d.code for d in await s.diagnostics(u, version=1))
+        assert "DG102" in first
+        for n in range(3):
+            v = s.change(u, migration("b2", "zz", f"    op.create_table('t{n}')"))
+            codes = sorted(d.code for d in await s.diagnostics(u, version=v))
+            # the memoised graph's findings are in the version's first and only report
+            assert codes == first, codes
+            assert len([p for p in s.published_for(u) if p.version == v]) == 1
+        assert builds() == built
+        v = s.change(u, migration("b2", "a1", CLEAN))
+        await _wait_for(lambda: builds() == built + 1)
+        await s.settle(0.3)
+        assert "DG102" not in [d.code for d in await s.diagnostics(u, version=v)]
+    finally:
+        await stop_session(s)
+
+
+async def test_saving_an_unchanged_header_keeps_the_graphs(project: Project) -> None:
+    """Autosave while typing in the body: the first save rebuilds the graph (the header on disk
+    is not known yet), the next ones do not; a save with a new down_revision does."""
+    project.add("a1_m.py", "a1", None, body=CLEAN)
+    orphan = project.add("b2_m.py", "b2", "zz", body=CLEAN)
+    s = await start_session(project.root, init_options={"openFilesOnly": True, "logLevel": "debug"})
+
+    def builds() -> int:
+        return sum("revision graph built for b2_m.py" in m.message for m in s.client.log_messages)
+
+    def save(u: str, text: str) -> int:
+        v = s.change(u, text)
+        orphan.write_text(text)
+        s.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=u))
+        )
+        return v
+
+    try:
+        u = s.open(orphan)
+        await _wait_for(lambda: builds() >= 1)
+        await s.settle(0.5)
+        built = builds()
+        for n in range(4):
+            v = save(u, migration("b2", "zz", f"    op.create_table('t{n}')"))
+            await s.diagnostics(u, version=v)
+            await s.settle(0.3)
+            if n == 0:  # the first save: the header on disk was not known
+                assert builds() == built + 1
+        assert builds() == built + 1
+        v = save(u, migration("b2", "a1", CLEAN))  # a new down_revision: built again
+        await s.diagnostics(u, version=v)
+        await s.settle(0.3)
+        assert builds() >= built + 2
+    finally:
+        await stop_session(s)

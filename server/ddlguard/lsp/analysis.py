@@ -9,7 +9,9 @@ itself from disk: unsaved text is what is analysed.
 
 from __future__ import annotations
 
+import logging
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from ddlguard.project import ConfigError
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile
 from ddlguard.selection import is_selected
+
+log = logging.getLogger("ddlguard.lsp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +52,23 @@ class Analysis:
 class GraphMemo:
     """Graph findings per file, valid while its `MigrationInfo` (ids and their lines) is unchanged.
 
-    Cleared when any migration on disk changes (watched files, saves).
+    Cleared when any migration on disk changes (watched files, saves). A build already under
+    way for the same file and header is joined rather than repeated (a superseded analysis's
+    build goes on in its worker); one that started before a `clear` read the old files: its
+    result is returned to its caller but not remembered.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_path: dict[Path, tuple[MigrationInfo, list[Finding]]] = {}
+        self._building: dict[tuple[Path, MigrationInfo, int], Future[list[Finding]]] = {}
+        self._generation = 0  # bumped by `clear`
+        self.builds = 0  # graphs built and remembered (each reads every sibling's header)
 
     def clear(self) -> None:
         with self._lock:
             self._by_path.clear()
+            self._generation += 1
 
     def cached(self, checked: CheckedFile) -> list[Finding] | None:
         """The memoised findings, or None when they must be computed (`compute`)."""
@@ -71,12 +82,38 @@ class GraphMemo:
     def compute(self, checked: CheckedFile) -> list[Finding]:
         """Build the project's graph (reads every sibling's header: off the event loop)."""
         found = self.cached(checked)
-        if found is not None:
-            return found
-        found = check_graph([checked]).get(checked.result.path, [])
-        if checked.result.info is not None:
+        info = checked.result.info
+        if found is not None or info is None:
+            return found or []
+        path = checked.result.path
+        with self._lock:
+            key = (path, info, self._generation)
+            building = self._building.get(key)
+            if building is None:
+                future = self._building[key] = Future()
+        if building is not None:
+            return building.result()  # the same build, already under way
+        try:
+            found = check_graph([checked]).get(path, [])
+        except BaseException as exc:
             with self._lock:
-                self._by_path[checked.result.path] = (checked.result.info, found)
+                del self._building[key]
+            future.set_exception(exc)
+            raise
+        with self._lock:
+            del self._building[key]
+            current = key[2] == self._generation
+            if current:
+                self._by_path[path] = (info, found)
+                self.builds += 1
+            builds = self.builds
+        future.set_result(found)
+        if current:
+            log.debug(
+                "revision graph built for %s (build %d): its revision ids or their lines are new",
+                path.name,
+                builds,
+            )
         return found
 
 
@@ -118,7 +155,7 @@ def analyze_text(
         path,
         context.settings,
         dialect=context.dialect,
-        in_version_dir=context.project.contains_version_file(path),
+        in_version_dir=contexts.in_version_dir(path, context),
         editor_text=True,
     )
     if result.error is not None or not result.is_migration:

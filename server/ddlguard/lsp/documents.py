@@ -1,9 +1,11 @@
 """Open documents: analysis on open/change/save, coalesced per document, published by version.
 
-A burst of changes to one document schedules one analysis after a short debounce; the
-analysis runs in a worker thread so requests keep being answered; its result is stored and
-published only if the document is still at the analysed version. A version that does not
-parse keeps the last good findings (nothing is published, the editor keeps what it shows).
+A change is analysed at once, unless it is part of a burst (then after a short debounce); a
+change arriving while the document's analysis runs is analysed as soon as that run ends (one
+analysis at a time per document, always of the latest version). Large documents are analysed
+in a worker thread so requests keep being answered. A result is stored and published only if
+the document is still at the analysed version. A version that does not parse keeps the last
+good findings (nothing is published, the editor keeps what it shows).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from pygls.uris import to_fs_path
 from ddlguard.lsp import move
 from ddlguard.lsp.analysis import Analysis, analyze_text, with_graph
 from ddlguard.lsp.diagnostics import to_diagnostics
+from ddlguard.lsp.memory import collect_when_idle
 from ddlguard.lsp.text import DocText
+from ddlguard.model import MigrationInfo
 
 if TYPE_CHECKING:
     from ddlguard.lsp.server import DdlguardServer
@@ -37,6 +41,9 @@ DEBOUNCE_SECONDS = 0.05
 INLINE_CHARS = 8_000
 # a pause in typing before the fix planner runs for the related information of refusals
 REFUSALS_AFTER_IDLE = 0.3
+# above this size the planner is not run for the related information (2,000 lines: ~4 s holding
+# the GIL, slowing the keystrokes typed meanwhile); the code actions still ask it when listed
+REFUSALS_MAX_CHARS = 32_000
 
 
 @dataclass(slots=True)
@@ -54,9 +61,18 @@ class DocState:
     uri: str
     analysed_version: int | None = None  # the newest version analysed, parsed or not
     good: Good | None = None
-    task: asyncio.Task[None] | None = None
+    task: asyncio.Task[None] | None = None  # the analysis, waiting or running
     running: bool = False
+    # a change arrived while the analysis ran: run again when it ends, after this delay
+    rerun: float | None = None
+    follow_up: asyncio.Task[None] | None = None  # the refusals' related information
+    saved_info: MigrationInfo | None = None  # the header at the last save, once known
     done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def cancel_follow_up(self) -> None:
+        if self.follow_up is not None and not self.follow_up.done():
+            self.follow_up.cancel()
+        self.follow_up = None
 
 
 def uri_to_path(uri: str) -> Path:
@@ -87,6 +103,13 @@ class DocumentAnalyzer:
         self.window = window
         self.last_change_at = float("-inf")  # event-loop time of the last change, any document
         self.states: dict[str, DocState] = {}
+        self.collector: asyncio.Task[None] | None = None  # the full collection once idle
+
+    def collect_later(self) -> None:
+        """A full garbage collection once no document has changed for a second (after typing,
+        a close, the planner's work)."""
+        if self.collector is None or self.collector.done():
+            self.collector = asyncio.ensure_future(collect_when_idle(lambda: self.last_change_at))
 
     def is_open(self, uri: str) -> bool:
         return uri in self.states
@@ -112,6 +135,24 @@ class DocumentAnalyzer:
         state = self.states.pop(uri, None)
         if state and state.task and not state.task.done():
             state.task.cancel()
+        if state:
+            state.cancel_follow_up()
+            self.collect_later()
+
+    def header_saved(self, uri: str) -> bool:
+        """On save: True when the header on disk may have changed since the previous save (the
+        revision graphs of every open document must then be rebuilt); unknown counts as True."""
+        state = self.states.get(uri)
+        if state is None:
+            return True
+        good = state.good
+        if good is None or good.version != self.current_version(uri):
+            state.saved_info = None  # the saved text is not analysed yet
+            return True
+        info = good.analysis.result.info
+        changed = info is None or info != state.saved_info
+        state.saved_info = info
+        return changed
 
     def reanalyse_all(self) -> None:
         for uri in list(self.states):
@@ -120,26 +161,35 @@ class DocumentAnalyzer:
     # --- scheduling ---------------------------------------------------------------------
     def schedule(self, uri: str, delay: float | None = None) -> None:
         """Analyse soon. A change after a quiet spell starts at once (typing stays instant).
-        A change arriving within `window` of the previous change to any document, or while
-        this document's analysis is pending or running, is part of a burst: it waits
-        `debounce`, and each newer change to the document restarts that wait, so a burst
-        costs one analysis per document, of its last version."""
+        A change arriving within `window` of the previous change to any document is part of a
+        burst: it waits `debounce`, and each newer change to the document restarts that wait,
+        so a burst costs one analysis per document, of its last version. A change arriving
+        while the document's analysis runs is analysed right after it (no debounce unless it
+        is a burst): the user waits for at most the running analysis and their own."""
         state = self.states[uri]
         now = asyncio.get_running_loop().time()
-        busy = state.task is not None and not state.task.done()
-        burst = busy or now - self.last_change_at < self.window
+        burst = now - self.last_change_at < self.window
         self.last_change_at = now
-        if busy and state.task is not None and not state.running:
-            state.task.cancel()  # superseded before it started: coalesce
+        self.collect_later()
+        state.cancel_follow_up()  # the planner's result would be for a superseded version
         state.done.clear()
         if delay is None:
             delay = self.debounce if burst else 0.0
+        if state.running:
+            state.rerun = delay  # the newest change decides, as below
+            return
+        if state.task is not None and not state.task.done():
+            state.task.cancel()  # superseded before it started (or while it awaited the graph)
         state.task = asyncio.ensure_future(self._run(state, delay))
 
     async def _run(self, state: DocState, delay: float) -> None:
+        wait: float | None = delay
         try:
-            await asyncio.sleep(delay)  # even 0 lets already-received changes supersede this one
-            await self._analyse(state)
+            while wait is not None:
+                await asyncio.sleep(wait)  # even 0 lets already-received changes supersede this
+                state.rerun = None
+                await self._analyse(state)
+                wait, state.rerun = state.rerun, None  # changes that arrived while it ran
         finally:
             if state.task is asyncio.current_task() or state.task is None or state.task.done():
                 state.done.set()
@@ -183,28 +233,31 @@ class DocumentAnalyzer:
         self.server.publish_document(uri, diagnostics, version)
         if analysis.pending_graph is not None:
             await self._add_graph(state, analysis, text, version)
-        if any(move.movable(f) for f in analysis.findings):
-            await self._add_refusals(state, version)
+        if len(text.source) <= REFUSALS_MAX_CHARS and any(
+            move.movable(f) for f in analysis.findings
+        ):
+            state.follow_up = asyncio.ensure_future(self._add_refusals(state, version))
 
     async def _add_refusals(self, state: DocState, version: int | None) -> None:
         """Refused moves get related information pointing at the statement that needs the
         data (the planner runs in a worker), published again for the same version."""
-        # The planner is no keystroke work: run it once typing pauses, and count it as busy so
-        # the changes that arrive meanwhile are coalesced like those during an analysis.
-        await asyncio.sleep(REFUSALS_AFTER_IDLE)
+        # The planner is no keystroke work: it runs once typing pauses in every document (it
+        # holds the GIL for ~125 ms, which would slow the analyses of another document being
+        # typed into), in its own task, which the next change to this document cancels.
+        loop = asyncio.get_running_loop()
+        while (quiet := loop.time() - self.last_change_at) < REFUSALS_AFTER_IDLE:
+            await asyncio.sleep(REFUSALS_AFTER_IDLE - quiet)
         good = state.good
         if good is None or good.version != version or self.current_version(state.uri) != version:
             return
-        loop = asyncio.get_running_loop()
-        state.running = True
         try:
-            refused = await loop.run_in_executor(
-                self.server.document_executor,
-                move.refusals,
-                good.text,
-                good.analysis,
-                uri_to_path(state.uri),
+            planned = self.server.document_executor.submit(
+                move.refusals, good.text, good.analysis, uri_to_path(state.uri)
             )
+            # the planner's garbage (libcst trees) is collected once it ends, even if a change
+            # cancelled this task meanwhile: the worker thread goes on until then
+            planned.add_done_callback(lambda _: loop.call_soon_threadsafe(self.collect_later))
+            refused = await asyncio.wrap_future(planned)
             related = {}
             for decision in refused:
                 info = move.related_information(decision, state.uri, good.text)
@@ -216,8 +269,6 @@ class DocumentAnalyzer:
         except Exception:
             log.exception("planning the moves of %s failed", state.uri)
             return
-        finally:
-            state.running = False
         if self.states.get(state.uri) is not state or self.current_version(state.uri) != version:
             return
         if state.good is not good:

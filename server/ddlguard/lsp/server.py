@@ -31,6 +31,7 @@ from ddlguard.lsp.context import ContextCache
 from ddlguard.lsp.documents import DocumentAnalyzer, uri_to_path
 from ddlguard.lsp.initialization_options import EditorOptions
 from ddlguard.lsp.log import WindowLogHandler, set_level, setup_logging
+from ddlguard.lsp.memory import tune_gc
 from ddlguard.lsp.protocol import BoundedReader, DdlguardProtocol, read_messages
 from ddlguard.lsp.revisions import RevisionIndex
 from ddlguard.lsp.text import DocText
@@ -272,7 +273,8 @@ def did_change(ls: DdlguardServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: DdlguardServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.graphs.clear()  # the saved revision ids are what sibling files now see
+    if ls.documents.header_saved(params.text_document.uri):
+        ls.graphs.clear()  # the saved revision ids are what sibling files now see
     ls.documents.reanalyse_all()
 
 
@@ -457,6 +459,7 @@ def run_server(tcp: str | None = None) -> int:
     # loop answer requests (hover, code actions) within a few ms meanwhile
     sys.setswitchinterval(0.001)
     warm_up()  # import the SQL parsers now, not while the first document waits
+    tune_gc()
     if tcp:
         host, _, port = tcp.rpartition(":")
         if not port.isdigit():
