@@ -106,6 +106,9 @@ class ProjectCache:
         # keys are `Resolver.file_key`s: normcase'd resolved paths
         self._prefix = os.path.normcase(root).rstrip(os.sep) + os.sep
         self._files: dict[str, list[Any]] | None = None
+        # discovery's reading of files outside the version locations: stamp text + "+" when
+        # the head looks like a migration, "-" when not (`project._looks_like_migration`)
+        self._heads: dict[str, Any] = {}
         self._variants: list[str] = []
         self._variant_ids: dict[str, str] | None = None
         self._dirty = False
@@ -137,6 +140,8 @@ class ProjectCache:
                 self._variants = data["variants"]
                 self._variant_ids = None
                 self._files = data["files"]
+                heads = data.get("heads")
+                self._heads = heads if type(heads) is dict else {}
                 # they live to the end of the run: out of the collector's generations, its
                 # later collections no longer walk them either
                 gc.freeze()
@@ -169,6 +174,24 @@ class ProjectCache:
     def store_info(self, rel: str, stamp: Stamp, info: MigrationInfo | None) -> None:
         entry = self._fresh_entry(rel, stamp)
         entry[1] = 0 if info is None else _encode_info(info)
+        self._dirty = True
+
+    def head(self, rel: str, stamp: Stamp) -> bool | None:
+        """Whether the file's head looked like a migration to discovery, when it was read at
+        this stamp; None when unknown (or the entry is of the wrong shape)."""
+        self._entries()
+        value = self._heads.get(rel)
+        if type(value) is str:
+            text = _stamp_text(stamp)
+            if value == text + "+":
+                return True
+            if value == text + "-":
+                return False
+        return None
+
+    def store_head(self, rel: str, stamp: Stamp, looks: bool) -> None:
+        self._entries()
+        self._heads[rel] = _stamp_text(stamp) + ("+" if looks else "-")
         self._dirty = True
 
     def _variant_id(self, variant: str) -> str | None:
@@ -213,6 +236,7 @@ class ProjectCache:
             "tool": tool_fingerprint(),
             "variants": self._variants,
             "files": self._files,
+            "heads": self._heads,
         }
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         _write_atomically(os.path.join(folder, CACHE_FILE), text.encode("utf-8"))

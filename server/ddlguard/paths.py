@@ -64,6 +64,11 @@ class Resolver:
         """The real path of a folder, as a string (`safe_resolve`, cached)."""
         return self._lookup(folder)[1]
 
+    def remember_folder(self, folder: str, real: str) -> None:
+        """Record a folder's real path that a walk worked out (its parent's real path and its
+        own name, as it is no symlink): `realpath` stats every component of every folder."""
+        self._folders.setdefault(folder, (real, real))
+
     def strict_folder(self, folder: str | Path) -> str | None:
         """The real path of a folder, or None when a symlink loop makes resolving fail."""
         return self._lookup(folder)[0]

@@ -269,7 +269,7 @@ def check_paths(
     read. The caller saves the cache once the run's other steps have added to it.
     """
     resolver = Resolver()
-    found = discover(paths, resolver=resolver)
+    found = discover(paths, resolver=resolver, cache=cache)
     settings_cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
     if select_files is not None:
         found = select_files(found, settings_cache)
