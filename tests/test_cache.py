@@ -162,10 +162,27 @@ def test_hostile_entries_are_misses_not_errors(
         [[["DG001", "x", 3, [1, 0, 1, 0], None, ["bogus", "", None], {}]], True, None, None],
         [[], "yes", None, None],
         [[], True, ["r", "not a list", [], [], None, True, True, 1, 2], None],
+        # the lean forms: only 1 ("clean") and an info of 1 ("the entry's own") mean anything
+        0,
+        2,
+        True,
+        1.0,
+        "1",
+        [[], True, 7, None],
+        [[], True, True, None],
     ]
     for n, (rel, entry) in enumerate(sorted(data["files"].items())):
         entry[2] = {"0": wrecks[n % len(wrecks)]}
         entry[1] = ["r", 1, 2] if n % 2 else entry[1]  # a graph entry of the wrong shape
+        data["files"][rel] = entry
+    cache_file(root).write_text(json.dumps(data))
+    assert check(root, capsys) == plain
+    # "clean" or "the entry's own info" beside a graph entry that is no info: misses
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    for n, (rel, entry) in enumerate(sorted(data["files"].items())):
+        entry[1] = [None, [], [], [], None, True, True, 1, "2"] if n % 2 else 0
+        entry[2] = {"0": 1 if n % 3 else [[], True, 1, None]}
         data["files"][rel] = entry
     cache_file(root).write_text(json.dumps(data))
     assert check(root, capsys) == plain

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
+
+# `posixpath.normcase` returns a string unchanged: skip the call per file where it is in use
+_CASE_FOLDS = os.path is not posixpath
 
 
 def safe_resolve(path: Path) -> Path:
@@ -116,7 +120,8 @@ class Resolver:
     def file_key(self, path: Path) -> str:
         """`safe_resolve(path)` as a string compared as paths are (`os.path.normcase`): the
         run's identity of a file, without building a `Path` for each of 1,000 files."""
-        return os.path.normcase(self._real_file(path))
+        real = self._real_file(path)
+        return os.path.normcase(real) if _CASE_FOLDS else real
 
     def _real_file(self, path: Path) -> str:
         key = os.fspath(path)
@@ -127,7 +132,7 @@ class Resolver:
             self._files[key] = known
         return known
 
-    def remember(self, path: Path, resolved: str, *, symlink: bool) -> None:
+    def remember(self, path: Path | str, resolved: str, *, symlink: bool) -> None:
         """Record what discovery learnt of a file it listed: `file(path)`, and whether it is a
         symlink (`scandir` knows, so no `lstat` is needed later)."""
         key = os.fspath(path)

@@ -586,15 +586,18 @@ def discover(
     versioned: set[str] = set()
 
     def add(path: Path, project: Project, listed: tuple[str, bool] | None = None) -> None:
-        if listed is not None:
+        if listed is None:
+            key = resolver.file_key(path)
+        else:  # what `Resolver.file_key` would give, without asking it per file
             real, symlink = listed
-            resolver.remember(path, real, symlink=symlink)
-        key = resolver.file_key(path)
+            text = os.fspath(path)
+            resolver.remember(text, real, symlink=symlink)
+            key = os.path.normcase(real)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
             if listed is not None:
-                versioned.add(os.fspath(path))
+                versioned.add(text)
 
     for top in paths:
         if top.is_file():
@@ -753,9 +756,9 @@ def _version_files(
     for folder, names in version_folders(project, vdir, resolver, left_out):
         real = resolver.folder(folder)
         shown = top / Path(real).relative_to(top_real) if is_within_str(real, top_real) else None
-        base = Path(folder)
+        base = Path(folder) if shown is None else shown
         for name, is_link in names:
-            path = shown / name if shown is not None else base / name
+            path = _child(base, name)
             if not is_link:
                 yield path, os.path.join(real, name), False
                 continue
@@ -767,6 +770,13 @@ def _version_files(
                 yield top / Path(target).relative_to(top_real), target, False
             else:
                 yield Path(target), target, False
+
+
+def _child(folder: Path, name: str) -> Path:
+    """`folder / name` for a name from a folder listing (no separator, never `.` or `..`):
+    pathlib's own shortcut for such names where it has one (no parsing per file)."""
+    make = getattr(folder, "_make_child_relpath", None)
+    return make(name) if make is not None else folder / name  # type: ignore[no-any-return]
 
 
 def is_revision_name(name: str) -> bool:

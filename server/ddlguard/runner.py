@@ -399,12 +399,10 @@ def _fill_misses(todo: list[_Job], cached: list[_Cached], jobs: int) -> list[_Ou
         outcome = done[i]
         if where is not None:
             findings, is_migration, info, error, _ = outcome
-            where.store.store_outcome(
+            # with the graph's reading of the file: the same text, read the same way
+            where.store.store_result(
                 where.rel, where.stamp, where.variant, (findings, is_migration, info, error)
             )
-            if is_migration and info is not None and error is None:
-                # the graph reads the same text the same way (`graph.read_info`)
-                where.store.store_info(where.rel, where.stamp, info)
         results.append(outcome)
     return results
 
