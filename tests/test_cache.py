@@ -476,3 +476,26 @@ def test_a_copied_heads_table_does_not_match(
     shutil.copytree(root, copy)
     assert check(copy, capsys) == check(copy, capsys, "--no-cache")
     assert "DG001" in check(copy, capsys)[1]
+
+
+def test_data_scripts_reuse_the_projects_discovery_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project checks take discovery's projects of each folder (no second walk of the
+    tree), and report exactly what a walk of their own found."""
+    from ddlguard import data_scripts
+
+    root = tmp_path / "backend"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+    scripts = root / "scripts" / "sql"
+    scripts.mkdir(parents=True, exist_ok=True)
+    (scripts / "2024-05-02-backfill.sql").write_text("ALTER TABLE t ADD COLUMN c int;\n")
+    plain = check(root, capsys, "--no-cache")
+    assert "DG401" in plain[1]
+
+    def refuse(*_: object, **__: object) -> object:
+        raise AssertionError("walked the tree again")
+
+    monkeypatch.setattr(data_scripts, "find_projects", refuse)
+    assert check(root, capsys, "--no-cache") == plain
+    assert check(root, capsys) == plain

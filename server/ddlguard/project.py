@@ -434,6 +434,8 @@ class Discovery:
     # files listed from their project's version locations (`os.fspath` as in `files`):
     # `contains_version_file` is known to hold for them
     versioned: set[str] = field(default_factory=set)
+    # `find_projects(top)` of each folder in `paths` (by `os.fspath`), found on the way
+    found: dict[str, list[Project]] = field(default_factory=dict)
 
 
 def walk_bound(top: Path) -> str:
@@ -495,21 +497,22 @@ class _ProjectLookup:
     """`project_for_file` with the alembic.ini / pyproject reads of each folder done once per run."""
 
     def __init__(self, resolver: Resolver | None = None) -> None:
-        self._folder: dict[Path, list[Project]] = {}
+        self._folder: dict[str, list[Project]] = {}  # by real folder
         self._fallback: dict[Path, Project] = {}
-        self._roots: dict[Path, Path] = {}
+        self._roots: dict[str, Path] = {}  # by real folder
         self._resolver = resolver or Resolver()
         # a resolved folder -> the projects of it and its parents, nearest first
         self._around: dict[str, list[Project]] = {}
 
-    def _projects_in(self, folder: Path) -> list[Project]:
-        if folder not in self._folder:
-            self._folder[folder] = projects_in_folder(folder)
-        return self._folder[folder]
+    def _projects_in(self, folder: str) -> list[Project]:
+        found = self._folder.get(folder)
+        if found is None:
+            found = self._folder[folder] = projects_in_folder(Path(folder))
+        return found
 
     def no_configs(self, real_folder: str) -> None:
         """A walk saw no `*.ini` or `pyproject.toml` in this real folder: no project in it."""
-        self._folder.setdefault(Path(real_folder), [])
+        self._folder.setdefault(real_folder, [])
 
     def _around_of(self, folder: str) -> list[Project]:
         """The projects of a real folder and of its parents, nearest first (per folder)."""
@@ -517,7 +520,7 @@ class _ProjectLookup:
         if around is None:
             parent = os.path.dirname(folder)
             above = self._around_of(parent) if parent != folder else []
-            around = self._around[folder] = self._projects_in(Path(folder)) + above
+            around = self._around[folder] = self._projects_in(folder) + above
         return around
 
     def configured(self, path: Path) -> Project | None:
@@ -541,10 +544,9 @@ class _ProjectLookup:
 
     def fallback_in(self, real_folder: str) -> Project:
         """`fallback` of a file in the real folder `real_folder`."""
-        folder = Path(real_folder)
-        if folder not in self._roots:
-            self._roots[folder] = project_root_for(folder).resolve()
-        root = self._roots[folder]
+        root = self._roots.get(real_folder)
+        if root is None:
+            root = self._roots[real_folder] = project_root_for(Path(real_folder)).resolve()
         if root not in self._fallback:
             self._fallback[root] = Project(root=root)
         return self._fallback[root]
@@ -584,6 +586,7 @@ def discover(
     lookup = _ProjectLookup(resolver)
 
     versioned: set[str] = set()
+    found_in: dict[str, list[Project]] = {}
 
     def add(path: Path, project: Project, listed: tuple[str, bool] | None = None) -> None:
         if listed is None:
@@ -631,6 +634,7 @@ def discover(
             for name, _ in names
             if name.endswith((".ini", ".toml"))
         )
+        found_in.setdefault(os.fspath(top), found)
         for project in found:
             projects.append(project)
             problems.extend(project.problems)
@@ -677,7 +681,7 @@ def discover(
             f"{link}: a symlink to a folder outside the project: not searched"
             for link in dict.fromkeys(left_out)
         )
-    return Discovery(projects, files, problems, versioned)
+    return Discovery(projects, files, problems, versioned, found_in)
 
 
 def _looks_like_migration(path: Path | str, key: str, heads: ProjectCache | None) -> bool:

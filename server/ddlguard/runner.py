@@ -78,6 +78,8 @@ class CheckRun:
     cache: RunCache | None = None
     # data scripts a fix wrote that still have to be run (the report must not say "passed")
     pending: list[str] = field(default_factory=list)
+    # the projects configured under each folder in the run's paths (`Discovery.found`)
+    found_projects: dict[str, list[Project]] = field(default_factory=dict)
 
 
 class SettingsCache:
@@ -271,10 +273,12 @@ def check_paths(
     resolver = Resolver()
     found = discover(paths, resolver=resolver, cache=cache)
     settings_cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
+    found_projects = found.found  # before a selection, which keeps only files
     if select_files is not None:
         found = select_files(found, settings_cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems), resolver=resolver, cache=cache)
+    run.found_projects = found_projects
     todo: list[_Job] = []
     versioned = found.versioned
     for path, project in found.files:
