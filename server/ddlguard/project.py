@@ -276,11 +276,19 @@ def _version_dirs(
 
 def read_pyproject_alembic(pyproject: Path) -> Project | None:
     """Alembic 1.16+ can keep its settings in `[tool.alembic]` of pyproject.toml."""
+    try:
+        text = pyproject.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "alembic" not in text and "\\u" not in text and "\\U" not in text:
+        # a key `alembic` is spelt so in TOML, else with a \u or \U escape in quotes: most
+        # pyproject files (warehouse's, each package's of a monorepo) never load tomllib
+        return None
     import tomllib  # lazily: most runs read no TOML file
 
     try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
     tool = data.get("tool")
     table = tool.get("alembic") if isinstance(tool, dict) else None
