@@ -229,3 +229,23 @@ def test_tool_alembic_spelt_with_escapes_is_found_and_other_pyprojects_are_not_p
     assert [p.root.name for p in found.projects] == ["escaped"]
     assert names(found.files) == ["a.py"]
     assert len(parsed) == 1 and "0061" in parsed[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_named_py_outside_the_version_locations_does_not_block(tmp_path: Path) -> None:
+    """Discovery reads the head of loose `.py` files; a FIFO must not wait for a writer."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
+    write(tmp_path / "app" / "m.py", MIGRATION.format(rev="a"))
+    os.mkfifo(tmp_path / "app" / "pipe.py")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ddlguard", "check", ".", "--format", "json", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "pipe.py" not in proc.stdout

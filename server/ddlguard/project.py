@@ -807,12 +807,27 @@ def _relative_like(found: Path, top: Path, resolver: Resolver | None = None) -> 
 
 
 def _quick_is_migration(path: Path | str) -> bool:
+    """Whether a file's head looks like a migration; only a regular file can (a FIFO named
+    `*.py` is opened without waiting for a writer, and is none)."""
+    import stat
+
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(_QUICK_BYTES)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
-    return looks_like_migration_text(_head_text(head))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        chunks: list[bytes] = []
+        left = _QUICK_BYTES
+        while left > 0 and (chunk := os.read(fd, left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return looks_like_migration_text(_head_text(b"".join(chunks)))
 
 
 def _head_text(head: bytes) -> str:
