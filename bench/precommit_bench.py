@@ -56,6 +56,18 @@ def ddlguard(*args: str) -> list[str]:
     return [sys.executable, "-m", "ddlguard", "check", "--format", "json", "--exit-zero", *args]
 
 
+# `python -m ddlguard` with DDLGUARD_JOBS=1 set inside (every step shares one environment)
+ONE_PROCESS = (
+    "import os, runpy, sys; os.environ['DDLGUARD_JOBS'] = '1'; sys.argv[0] = 'ddlguard'; "
+    "runpy.run_module('ddlguard', run_name='__main__', alter_sys=True)"
+)
+
+
+def ddlguard_one_process(*args: str) -> list[str]:
+    """`ddlguard check` in one process: the work of a run, without the workers' share."""
+    return [sys.executable, "-c", ONE_PROCESS, "check", "--format", "json", "--exit-zero", *args]
+
+
 def migration_files(root: Path) -> list[str]:
     """The files `ddlguard check ROOT` analyses as migrations (discovery, in this process)."""
     from ddlguard.runner import check_paths
@@ -79,8 +91,13 @@ def clear_cache(root: Path) -> Callable[[], None]:
 
 def instructions(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
     """Instructions the command and every process it forks executed (valgrind's callgrind):
-    the same count on every run, however busy the machine is."""
+    the same count on every run, however busy the machine is.
+
+    A forked child starts with its parent's count: without `--zero-before` on CPython's
+    after-fork hook, each worker would count again everything its parent did before the
+    fork (start-up, imports, discovery), and two workers looked like 1.4x the work."""
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    valgrind.append("--zero-before=PyOS_AfterFork_Child")
     proc = subprocess.run([*valgrind, *cmd], capture_output=True, text=True, env=env, cwd=cwd)
     counts = re.findall(r"Collected : (\d+)", proc.stderr)
     if not counts:
@@ -162,6 +179,11 @@ def whole_case(root: Path, repeat: int, title: str) -> None:
     steps: list[Step] = [
         ("ast.parse loop", [sys.executable, "-c", AST_LOOP, str(listing)], None),
         ("ddlguard check ROOT, --no-cache", ddlguard(".", "--no-cache"), None),
+        (
+            "ddlguard check ROOT, --no-cache, 1 process",
+            ddlguard_one_process(".", "--no-cache"),
+            None,
+        ),
         ("ddlguard check ROOT, first run (writes cache)", ddlguard("."), clear_cache(root)),
         ("ddlguard check ROOT, warm", ddlguard("."), None),
         ("ruff check --select ALL --no-cache", ruff_cmd, None),

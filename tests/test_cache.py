@@ -11,10 +11,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ddlguard import cache as cache_module
 from ddlguard import graph, runner
+from ddlguard import project as project_module
 from ddlguard.cache import CACHE_DIR, CACHE_FILE, RunCache, tool_fingerprint
 from ddlguard.cli.main import main
 
@@ -160,10 +162,27 @@ def test_hostile_entries_are_misses_not_errors(
         [[["DG001", "x", 3, [1, 0, 1, 0], None, ["bogus", "", None], {}]], True, None, None],
         [[], "yes", None, None],
         [[], True, ["r", "not a list", [], [], None, True, True, 1, 2], None],
+        # the lean forms: only 1 ("clean") and an info of 1 ("the entry's own") mean anything
+        0,
+        2,
+        True,
+        1.0,
+        "1",
+        [[], True, 7, None],
+        [[], True, True, None],
     ]
     for n, (rel, entry) in enumerate(sorted(data["files"].items())):
         entry[2] = {"0": wrecks[n % len(wrecks)]}
         entry[1] = ["r", 1, 2] if n % 2 else entry[1]  # a graph entry of the wrong shape
+        data["files"][rel] = entry
+    cache_file(root).write_text(json.dumps(data))
+    assert check(root, capsys) == plain
+    # "clean" or "the entry's own info" beside a graph entry that is no info: misses
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    for n, (rel, entry) in enumerate(sorted(data["files"].items())):
+        entry[1] = [None, [], [], [], None, True, True, 1, "2"] if n % 2 else 0
+        entry[2] = {"0": 1 if n % 3 else [[], True, 1, None]}
         data["files"][rel] = entry
     cache_file(root).write_text(json.dumps(data))
     assert check(root, capsys) == plain
@@ -322,3 +341,161 @@ def test_the_graph_reads_a_file_as_the_engine_does(tmp_path: Path) -> None:
         else:
             assert graph.read_info(path) is None, path.name
     assert compared >= 60
+
+
+# --- discovery's reading of files outside the version locations ----------------------------
+
+LOOSE = 'from alembic import op\n\nrevision = "{rev}"\ndown_revision = {down}\n\n\ndef upgrade():\n    {body}\n'
+
+
+def loose_project(tmp_path: Path, count: int = 6) -> Path:
+    """No alembic.ini: discovery reads the head of every `.py` file to find the migrations."""
+    root = tmp_path / "loose"
+    versions = root / "app" / "db" / "versions"
+    versions.mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'loose'\n")
+    down = None
+    for n in range(count):
+        body = "op.execute('UPDATE t SET x = 1')" if n % 2 else "op.add_column('t', 'c')"
+        (versions / f"m{n}.py").write_text(LOOSE.format(rev=f"m{n}", down=repr(down), body=body))
+        down = f"m{n}"
+    for name in ("models.py", "views.py", "util.py"):
+        (root / "app" / name).write_text(f"# {name}\ndef upgrade():\n    return 1\n")
+    return root
+
+
+def heads_of(root: Path) -> dict[str, str]:
+    return dict(json.loads(cache_file(root).read_text())["heads"])
+
+
+def test_loose_migrations_cold_and_warm_report_what_no_cache_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = loose_project(tmp_path)
+    for fmt in ("json", "sarif"):
+        shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+        plain = check(root, capsys, "--no-cache", fmt=fmt)
+        assert check(root, capsys, fmt=fmt) == plain
+        assert check(root, capsys, fmt=fmt) == plain
+        assert "DG001" in plain[1]
+    heads = heads_of(root)
+    assert sorted(heads) == sorted(
+        [f"app/db/versions/m{n}.py" for n in range(6)]
+        + ["app/models.py", "app/util.py", "app/views.py"]
+    )
+    assert sum(v.endswith("+") for v in heads.values()) == 6
+
+    def refuse(*_: object) -> bool:
+        raise AssertionError("a head was read although cached")
+
+    monkeypatch.setattr(project_module, "_quick_is_migration", refuse)
+    assert check(root, capsys, fmt="sarif") == plain
+
+
+def test_a_file_that_becomes_a_migration_and_back_is_seen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = loose_project(tmp_path)
+    check(root, capsys)
+    util = root / "app" / "util.py"
+    util.write_text(LOOSE.format(rev="u1", down="'m5'", body="op.execute('DELETE FROM t')"))
+    became = check(root, capsys)
+    assert became == check(root, capsys, "--no-cache")
+    assert "util.py" in became[1] and "DELETE" in became[1]
+    first = root / "app" / "db" / "versions" / "m0.py"
+    first.write_text("# no longer a migration\n")
+    util.write_text("# not a migration again\n")
+    after = check(root, capsys)
+    assert after == check(root, capsys, "--no-cache")
+    assert "util.py" not in after[1] and "m0.py" not in after[1]
+    assert heads_of(root)["app/util.py"].endswith("-")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda v: 1,
+        lambda v: None,
+        lambda v: [v[:-1], True],
+        lambda v: v[:-1],  # no verdict
+        lambda v: v[:-1] + "?",
+        lambda v: "1:2:3:4+",  # another stamp
+    ],
+)
+def test_hostile_head_entries_are_misses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], forge: Any
+) -> None:
+    """A head entry of the wrong shape or stamp is read again, never an error."""
+    root = loose_project(tmp_path)
+    plain = check(root, capsys, "--no-cache")
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    data["heads"] = {rel: forge(v) for rel, v in data["heads"].items()}
+    cache_file(root).write_text(json.dumps(data))
+    assert check(root, capsys) == plain
+
+
+def test_a_head_verdict_only_makes_a_candidate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry of the right stamp is the machine's own (ctime, inode) and trusted, as the
+    engine's are; one saying "+" for a plain module only makes it a candidate: the engine
+    still decides it is no migration."""
+    root = loose_project(tmp_path)
+    plain = check(root, capsys, "--no-cache")
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    data["heads"] = {rel: v[:-1] + "+" for rel, v in data["heads"].items()}
+    cache_file(root).write_text(json.dumps(data))
+    assert check(root, capsys) == plain
+
+
+@pytest.mark.parametrize("heads", [[], "x", None, {"app/util.py": {"a": 1}}])
+def test_a_heads_table_of_the_wrong_shape_is_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], heads: object
+) -> None:
+    root = loose_project(tmp_path)
+    plain = check(root, capsys, "--no-cache")
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    data["heads"] = heads
+    cache_file(root).write_text(json.dumps(data))
+    assert check(root, capsys) == plain
+    assert len(heads_of(root)) == 9  # rebuilt
+
+
+def test_a_copied_heads_table_does_not_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = loose_project(tmp_path)
+    check(root, capsys)
+    data = json.loads(cache_file(root).read_text())
+    data["heads"] = {rel: v[:-1] + "-" for rel, v in data["heads"].items()}  # "no migration"
+    cache_file(root).write_text(json.dumps(data))
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    assert check(copy, capsys) == check(copy, capsys, "--no-cache")
+    assert "DG001" in check(copy, capsys)[1]
+
+
+def test_data_scripts_reuse_the_projects_discovery_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project checks take discovery's projects of each folder (no second walk of the
+    tree), and report exactly what a walk of their own found."""
+    from ddlguard import data_scripts
+
+    root = tmp_path / "backend"
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(CACHE_DIR, "__pycache__"))
+    scripts = root / "scripts" / "sql"
+    scripts.mkdir(parents=True, exist_ok=True)
+    (scripts / "2024-05-02-backfill.sql").write_text("ALTER TABLE t ADD COLUMN c int;\n")
+    plain = check(root, capsys, "--no-cache")
+    assert "DG401" in plain[1]
+
+    def refuse(*_: object, **__: object) -> object:
+        raise AssertionError("walked the tree again")
+
+    monkeypatch.setattr(data_scripts, "find_projects", refuse)
+    assert check(root, capsys, "--no-cache") == plain
+    assert check(root, capsys) == plain

@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from ddlguard.project import (
     Project,
     discover,
@@ -207,3 +208,44 @@ def test_package_locations_are_found_without_importing(tmp_path: Path) -> None:
     [project] = find_projects(tmp_path)
     base = (tmp_path / "src" / "myapp").resolve()
     assert project.version_dirs == [base / "migrations" / "versions", base / "plugins" / "versions"]
+
+
+def test_tool_alembic_spelt_with_escapes_is_found_and_other_pyprojects_are_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pyproject.toml that never spells `alembic` (nor a \\u escape) is not parsed: it
+    cannot hold [tool.alembic]. An escaped spelling still is."""
+    import tomllib
+
+    write(
+        tmp_path / "escaped" / "pyproject.toml", '[tool."\\u0061lembic"]\nscript_location = "m"\n'
+    )
+    write(tmp_path / "escaped" / "m" / "versions" / "a.py", MIGRATION.format(rev="a"))
+    write(tmp_path / "plain" / "pyproject.toml", "[project]\nname = 'plain'\n")
+    parsed: list[str] = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(text) or real(text))
+    found = discover([tmp_path])
+    assert [p.root.name for p in found.projects] == ["escaped"]
+    assert names(found.files) == ["a.py"]
+    assert len(parsed) == 1 and "0061" in parsed[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+def test_a_fifo_named_py_outside_the_version_locations_does_not_block(tmp_path: Path) -> None:
+    """Discovery reads the head of loose `.py` files; a FIFO must not wait for a writer."""
+    import subprocess
+    import sys
+
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
+    write(tmp_path / "app" / "m.py", MIGRATION.format(rev="a"))
+    os.mkfifo(tmp_path / "app" / "pipe.py")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ddlguard", "check", ".", "--format", "json", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "pipe.py" not in proc.stdout

@@ -44,7 +44,11 @@ from ddlguard.model import (
 
 CACHE_DIR = ".ddlguard_cache"
 CACHE_FILE = "check.json"
-FORMAT = 1
+FORMAT = 2
+# an outcome's info that is the entry's own (what the graph reads), and the common outcome of
+# a migration with no finding and no error: most entries of a warm run, one small JSON value
+_SAME_INFO = 1
+_CLEAN = 1
 # a cache file larger than this is not read (and rebuilt): nothing legitimate comes close
 MAX_CACHE_BYTES = 256 * 1024 * 1024
 # variants (distinct settings) kept per cache file before it starts afresh
@@ -106,6 +110,9 @@ class ProjectCache:
         # keys are `Resolver.file_key`s: normcase'd resolved paths
         self._prefix = os.path.normcase(root).rstrip(os.sep) + os.sep
         self._files: dict[str, list[Any]] | None = None
+        # discovery's reading of files outside the version locations: stamp text + "+" when
+        # the head looks like a migration, "-" when not (`project._looks_like_migration`)
+        self._heads: dict[str, Any] = {}
         self._variants: list[str] = []
         self._variant_ids: dict[str, str] | None = None
         self._dirty = False
@@ -137,6 +144,8 @@ class ProjectCache:
                 self._variants = data["variants"]
                 self._variant_ids = None
                 self._files = data["files"]
+                heads = data.get("heads")
+                self._heads = heads if type(heads) is dict else {}
                 # they live to the end of the run: out of the collector's generations, its
                 # later collections no longer walk them either
                 gc.freeze()
@@ -171,6 +180,24 @@ class ProjectCache:
         entry[1] = 0 if info is None else _encode_info(info)
         self._dirty = True
 
+    def head(self, rel: str, stamp: Stamp) -> bool | None:
+        """Whether the file's head looked like a migration to discovery, when it was read at
+        this stamp; None when unknown (or the entry is of the wrong shape)."""
+        self._entries()
+        value = self._heads.get(rel)
+        if type(value) is str:
+            text = _stamp_text(stamp)
+            if value == text + "+":
+                return True
+            if value == text + "-":
+                return False
+        return None
+
+    def store_head(self, rel: str, stamp: Stamp, looks: bool) -> None:
+        self._entries()
+        self._heads[rel] = _stamp_text(stamp) + ("+" if looks else "-")
+        self._dirty = True
+
     def _variant_id(self, variant: str) -> str | None:
         if self._variant_ids is None:
             self._variant_ids = {v: str(i) for i, v in enumerate(self._variants)}
@@ -182,10 +209,26 @@ class ProjectCache:
         if entry is None or number is None or type(entry[2]) is not dict:
             return None
         raw = entry[2].get(number)
-        return _decode_outcome(raw) if raw is not None else None
+        if raw is None:
+            return None
+        if type(raw) is int:  # `_CLEAN`: the entry's info, nothing else
+            info = _decode_info(entry[1]) if raw == _CLEAN else None
+            return None if info is None else ([], True, info, None)
+        return _decode_outcome(raw, entry[1])
+
+    def store_result(self, rel: str, stamp: Stamp, variant: str, outcome: Outcome) -> None:
+        """The engine's outcome of a file and, for a migration it read without error, its
+        info as the graph's reading of the file too (`graph.read_info` reads it the same
+        way), stored once."""
+        _, is_migration, info, error = outcome
+        if is_migration and info is not None and error is None:
+            self.store_info(rel, stamp, info)
+        self.store_outcome(rel, stamp, variant, outcome)
 
     def store_outcome(self, rel: str, stamp: Stamp, variant: str, outcome: Outcome) -> None:
-        encoded = _encode_outcome(outcome)
+        entry = self._entry(rel, stamp)
+        own = entry[1] if entry is not None else None
+        encoded = _encode_outcome(outcome, own)
         if encoded is None:  # something in it would not come back equal: not cached
             return
         self._entries()
@@ -193,6 +236,7 @@ class ProjectCache:
         if number is None:
             if len(self._variants) >= MAX_VARIANTS:
                 self._variants, self._files = [], {}
+                encoded = _encode_outcome(outcome)  # the entry's own info went with it
             number = str(len(self._variants))
             self._variants.append(variant)
             self._variant_ids = None
@@ -213,6 +257,7 @@ class ProjectCache:
             "tool": tool_fingerprint(),
             "variants": self._variants,
             "files": self._files,
+            "heads": self._heads,
         }
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         _write_atomically(os.path.join(folder, CACHE_FILE), text.encode("utf-8"))
@@ -326,8 +371,14 @@ _OPT_INT = (int, type(None))
 
 
 def _strs(value: Any) -> tuple[str, ...]:
-    if type(value) is list and all(type(v) is str for v in value):
-        return tuple(value)
+    if type(value) is list:
+        if not value:
+            return ()
+        if len(value) == 1:  # most revisions: one down_revision
+            if type(value[0]) is str:
+                return (value[0],)
+        elif all(type(v) is str for v in value):
+            return tuple(value)
     raise TypeError
 
 
@@ -416,7 +467,9 @@ def _decode_finding(value: Any) -> Finding:
     )
 
 
-def _encode_outcome(outcome: Outcome) -> list[Any] | None:
+def _encode_outcome(outcome: Outcome, own: Any = None) -> int | list[Any] | None:
+    """`_CLEAN`, or [findings, is_migration, info, error] where an info equal to the entry's
+    own (`own`, what the graph reads) is `_SAME_INFO`; None when it would not come back equal."""
     findings, is_migration, info, error = outcome
     encoded = []
     for f in findings:
@@ -424,19 +477,26 @@ def _encode_outcome(outcome: Outcome) -> list[Any] | None:
         if one is None:
             return None
         encoded.append(one)
-    return [encoded, is_migration, None if info is None else _encode_info(info), error]
+    info_value: Any = None if info is None else _encode_info(info)
+    if info_value is not None and info_value == own:
+        if not encoded and is_migration is True and error is None:
+            return _CLEAN
+        info_value = _SAME_INFO
+    return [encoded, is_migration, info_value, error]
 
 
-def _decode_outcome(value: Any) -> Outcome | None:
+def _decode_outcome(value: Any, own: Any = None) -> Outcome | None:
     try:
-        if not isinstance(value, list) or len(value) != 4:
+        if type(value) is not list or len(value) != 4:
             return None
         raw, is_migration, info, error = value
-        if not isinstance(raw, list):
+        if type(raw) is not list:
             return None
         findings = [_decode_finding(f) for f in raw]
         decoded_info = None
         if info is not None:
+            if type(info) is int:
+                info = own if info == _SAME_INFO else None
             decoded_info = _decode_info(info)
             if decoded_info is None:
                 return None

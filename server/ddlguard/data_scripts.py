@@ -240,7 +240,8 @@ def check_data_scripts(run: CheckRun, paths: Sequence[Path]) -> list[CheckedFile
         projects.setdefault(root, (cf.project, cf.settings))
     for top in paths:
         if top.is_dir():
-            for project in find_projects(top):
+            known = run.found_projects.get(str(top))  # discovery walked it already
+            for project in find_projects(top) if known is None else known:
                 projects.setdefault(project.root.resolve(), (project, settings_for(project.root)))
     explicit = [p for p in paths if p.is_file() and p.suffix.lower() == ".sql"]
 

@@ -121,15 +121,14 @@ def build_graph(
     store = cache.for_root(project.root) if cache is not None and project is not None else None
     graph = Graph()
     seen: set[str] = set()  # `Resolver.file_key`s: no Path per file
-    folders: set[str] = set()
+    nodes = graph.nodes
     for cf in checked:
-        key = resolver.file_key(cf.result.path)
-        seen.add(key)
-        folders.add(os.path.dirname(key))
-        if cf.result.info is None:
+        result = cf.result
+        seen.add(resolver.file_key(result.path))
+        if result.info is None:
             graph.unreadable += 1
             continue
-        graph.nodes.append(Node(cf.result.path, cf.result.info, cf))
+        nodes.append(Node(result.path, result.info, cf))
     if project is not None and project.version_dirs:
         others: Iterable[Path] = (
             Path(folder) / name
@@ -138,6 +137,7 @@ def build_graph(
             if os.path.normcase(os.path.join(folder, name)) not in seen
         )
     else:  # without version locations, the migrations beside the checked files
+        folders = {os.path.dirname(key) for key in seen}
         others = revision_files(project, sorted(Path(f) for f in folders), resolver=resolver)
     for path in others:  # absolute: resolved folders
         key = resolver.file_key(path)  # a symlinked migration is its target: no DG103 with itself
@@ -379,8 +379,31 @@ def _resolve_dependency(dep: str, by_rev: dict[str, list[Node]], labels: set[str
     return matches[0] if len(dep) >= 4 and len(matches) == 1 else None
 
 
+def _acyclic(edges: dict[str, list[str]]) -> bool:
+    """No cycle at all (Kahn: every node can be taken once nobody left names it), the common
+    case, told at a third of the cost of Tarjan's walk."""
+    named = dict.fromkeys(edges, 0)
+    for children in edges.values():
+        for child in children:
+            if child in named:
+                named[child] += 1
+    free = [node for node, count in named.items() if count == 0]
+    taken = 0
+    while free:
+        node = free.pop()
+        taken += 1
+        for child in edges[node]:
+            if child in named:
+                named[child] -= 1
+                if named[child] == 0:
+                    free.append(child)
+    return taken == len(named)
+
+
 def strongly_connected(edges: dict[str, list[str]]) -> list[list[str]]:
     """Cycles as Tarjan's strongly connected components (size > 1, or a self-loop), iteratively."""
+    if _acyclic(edges):
+        return []
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()

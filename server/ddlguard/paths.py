@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
+
+# `posixpath.normcase` returns a string unchanged: skip the call per file where it is in use
+_CASE_FOLDS = os.path is not posixpath
 
 
 def safe_resolve(path: Path) -> Path:
@@ -64,6 +68,11 @@ class Resolver:
         """The real path of a folder, as a string (`safe_resolve`, cached)."""
         return self._lookup(folder)[1]
 
+    def remember_folder(self, folder: str, real: str) -> None:
+        """Record a folder's real path that a walk worked out (its parent's real path and its
+        own name, as it is no symlink): `realpath` stats every component of every folder."""
+        self._folders.setdefault(folder, (real, real))
+
     def strict_folder(self, folder: str | Path) -> str | None:
         """The real path of a folder, or None when a symlink loop makes resolving fail."""
         return self._lookup(folder)[0]
@@ -111,7 +120,8 @@ class Resolver:
     def file_key(self, path: Path) -> str:
         """`safe_resolve(path)` as a string compared as paths are (`os.path.normcase`): the
         run's identity of a file, without building a `Path` for each of 1,000 files."""
-        return os.path.normcase(self._real_file(path))
+        real = self._real_file(path)
+        return os.path.normcase(real) if _CASE_FOLDS else real
 
     def _real_file(self, path: Path) -> str:
         key = os.fspath(path)
@@ -122,7 +132,7 @@ class Resolver:
             self._files[key] = known
         return known
 
-    def remember(self, path: Path, resolved: str, *, symlink: bool) -> None:
+    def remember(self, path: Path | str, resolved: str, *, symlink: bool) -> None:
         """Record what discovery learnt of a file it listed: `file(path)`, and whether it is a
         symlink (`scandir` knows, so no `lstat` is needed later)."""
         key = os.fspath(path)

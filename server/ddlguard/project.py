@@ -11,11 +11,15 @@ from __future__ import annotations
 import configparser
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ddlguard.paths import Resolver, is_within_str, safe_resolve
+
+if TYPE_CHECKING:
+    from ddlguard.cache import ProjectCache, RunCache
 
 SKIP_DIRS = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "env", "__pycache__", ".tox", ".nox",
@@ -272,11 +276,19 @@ def _version_dirs(
 
 def read_pyproject_alembic(pyproject: Path) -> Project | None:
     """Alembic 1.16+ can keep its settings in `[tool.alembic]` of pyproject.toml."""
+    try:
+        text = pyproject.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if "alembic" not in text and "\\u" not in text and "\\U" not in text:
+        # a key `alembic` is spelt so in TOML, else with a \u or \U escape in quotes: most
+        # pyproject files (warehouse's, each package's of a monorepo) never load tomllib
+        return None
     import tomllib  # lazily: most runs read no TOML file
 
     try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return None
     tool = data.get("tool")
     table = tool.get("alembic") if isinstance(tool, dict) else None
@@ -323,10 +335,31 @@ def walk_folders(
     entered (a cloned repository's `link -> /` must not walk the disk); its path as walked
     goes to `left_out`. `recursive=False` lists `top` alone.
     """
+    walk = _walk(top, suffixes, None, within=within, left_out=left_out, recursive=recursive)
+    for folder, _, files in walk:
+        if skip_files is None or not skip_files(folder):
+            yield folder, files
+
+
+def _walk(
+    top: Path,
+    suffixes: tuple[str, ...],
+    real_top: str | None,
+    *,
+    within: str | None = None,
+    left_out: list[str] | None = None,
+    recursive: bool = True,
+    configs: set[str] | None = None,
+) -> Iterator[tuple[str, str | None, list[tuple[str, bool]]]]:
+    """`walk_folders` (without `skip_files`), each folder with its real path when the walk
+    knows it: `real_top` joined with the names of the folders below, none a symlink (None
+    under a symlinked folder, which its caller resolves). Without `real_top`, always None.
+    Folders holding an entry (of any kind) named `*.ini` or `pyproject.toml` go to `configs`:
+    `projects_in_folder` of any other is empty."""
     seen: set[tuple[int, int]] = set()
-    todo = [os.fspath(top)]
+    todo: list[tuple[str, str | None]] = [(os.fspath(top), real_top)]
     while todo:
-        folder = todo.pop()
+        folder, real = todo.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -337,7 +370,7 @@ def walk_folders(
         if key in seen:
             continue
         seen.add(key)
-        dirs: list[str] = []
+        dirs: list[tuple[str, bool]] = []
         files: list[tuple[str, bool]] = []
         for entry in entries:
             try:
@@ -345,21 +378,29 @@ def walk_folders(
             except OSError:
                 is_dir = False
             name = entry.name
+            if configs is not None and (name.endswith(".ini") or name == "pyproject.toml"):
+                configs.add(folder)
             if is_dir:
                 if name in SKIP_DIRS or name.endswith(".egg-info") or not recursive:
                     continue
-                if within is not None and entry.is_symlink() and not _link_within(entry, within):
+                link = entry.is_symlink()
+                if within is not None and link and not _link_within(entry, within):
                     if left_out is not None:
                         left_out.append(entry.path)
                     continue
-                dirs.append(name)
+                dirs.append((name, link))
             elif name.endswith(suffixes):
                 files.append((name, entry.is_symlink()))
-        todo.extend(os.path.join(folder, d) for d in sorted(dirs, reverse=True))
-        if skip_files is not None and skip_files(folder):
-            continue
+        dirs.sort(reverse=True)
+        todo.extend(
+            (
+                os.path.join(folder, d),
+                None if link or real is None else os.path.join(real, d),
+            )
+            for d, link in dirs
+        )
         files.sort()
-        yield folder, files
+        yield folder, real, files
 
 
 def _link_within(entry: os.DirEntry[str], within: str) -> bool:
@@ -401,6 +442,8 @@ class Discovery:
     # files listed from their project's version locations (`os.fspath` as in `files`):
     # `contains_version_file` is known to hold for them
     versioned: set[str] = field(default_factory=set)
+    # `find_projects(top)` of each folder in `paths` (by `os.fspath`), found on the way
+    found: dict[str, list[Project]] = field(default_factory=dict)
 
 
 def walk_bound(top: Path) -> str:
@@ -413,8 +456,14 @@ def walk_bound(top: Path) -> str:
 
 def find_projects(top: Path, *, left_out: list[str] | None = None) -> list[Project]:
     """Alembic projects under a folder: every alembic.ini, else [tool.alembic], else versions folders."""
+    walk = walk_files(top, (".ini", ".toml"), within=walk_bound(top), left_out=left_out)
+    return _projects_from(walk)
+
+
+def _projects_from(configs: Iterable[Path]) -> list[Project]:
+    """The projects of the `.ini` and `.toml` files of a walk, in walk order."""
     projects: list[Project] = []
-    for path in walk_files(top, (".ini", ".toml"), within=walk_bound(top), left_out=left_out):
+    for path in configs:
         if path.name == "alembic.ini" or (path.suffix == ".ini" and _is_alembic_ini(path)):
             projects.extend(read_alembic_projects(path))
         elif path.name == "pyproject.toml":
@@ -456,40 +505,56 @@ class _ProjectLookup:
     """`project_for_file` with the alembic.ini / pyproject reads of each folder done once per run."""
 
     def __init__(self, resolver: Resolver | None = None) -> None:
-        self._folder: dict[Path, list[Project]] = {}
+        self._folder: dict[str, list[Project]] = {}  # by real folder
         self._fallback: dict[Path, Project] = {}
-        self._roots: dict[Path, Path] = {}
+        self._roots: dict[str, Path] = {}  # by real folder
         self._resolver = resolver or Resolver()
         # a resolved folder -> the projects of it and its parents, nearest first
         self._around: dict[str, list[Project]] = {}
 
-    def _projects_in(self, folder: Path) -> list[Project]:
-        if folder not in self._folder:
-            self._folder[folder] = projects_in_folder(folder)
-        return self._folder[folder]
+    def _projects_in(self, folder: str) -> list[Project]:
+        found = self._folder.get(folder)
+        if found is None:
+            found = self._folder[folder] = projects_in_folder(Path(folder))
+        return found
+
+    def no_configs(self, real_folder: str) -> None:
+        """A walk saw no `*.ini` or `pyproject.toml` in this real folder: no project in it."""
+        self._folder.setdefault(real_folder, [])
+
+    def _around_of(self, folder: str) -> list[Project]:
+        """The projects of a real folder and of its parents, nearest first (per folder)."""
+        around = self._around.get(folder)
+        if around is None:
+            parent = os.path.dirname(folder)
+            above = self._around_of(parent) if parent != folder else []
+            around = self._around[folder] = self._projects_in(folder) + above
+        return around
 
     def configured(self, path: Path) -> Project | None:
         """The Alembic project whose version locations hold `path`, if any."""
-        resolver = self._resolver
-        folder = resolver.folder(path.parent)
-        around = self._around.get(folder)
-        if around is None:  # once per folder, not per file (7,870 lookups for warehouse's 895)
-            parents = (Path(folder) / path.name).parents
-            around = self._around[folder] = [p for f in parents for p in self._projects_in(f)]
-        if not around or not is_revision_name(path.name):
+        return self.configured_in(self._resolver.folder(path.parent), path.name)
+
+    def configured_in(self, folder: str, name: str) -> Project | None:
+        """`configured` of the file `name` in the real folder `folder`."""
+        around = self._around_of(folder)  # per folder, not per file (7,870 lookups for 895)
+        if not around or not is_revision_name(name):
             return None
-        resolved = Path(folder) / path.name
+        resolved = Path(folder) / name
         for project in around:
-            if project.contains_version_file(resolved, resolver=resolver):
+            if project.contains_version_file(resolved, resolver=self._resolver):
                 return project
         return None
 
     def fallback(self, path: Path) -> Project:
         """A project with no version locations, rooted by `project_root_for` (cached per folder)."""
-        folder = Path(self._resolver.folder(path.parent))
-        if folder not in self._roots:
-            self._roots[folder] = project_root_for(folder).resolve()
-        root = self._roots[folder]
+        return self.fallback_in(self._resolver.folder(path.parent))
+
+    def fallback_in(self, real_folder: str) -> Project:
+        """`fallback` of a file in the real folder `real_folder`."""
+        root = self._roots.get(real_folder)
+        if root is None:
+            root = self._roots[real_folder] = project_root_for(Path(real_folder)).resolve()
         if root not in self._fallback:
             self._fallback[root] = Project(root=root)
         return self._fallback[root]
@@ -508,14 +573,18 @@ def project_for_file(path: Path) -> Project:
     return _ProjectLookup()(path)
 
 
-def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Discovery:
+def discover(
+    paths: Sequence[Path], *, resolver: Resolver | None = None, cache: RunCache | None = None
+) -> Discovery:
     """Candidate migration files under `paths` with their projects.
 
     Folders: files in the version locations of the Alembic projects found under them, plus
     `.py` files elsewhere that sit in a known version location or look like migrations.
     Files given explicitly are always candidates; the engine decides whether they are
     migrations (or `--force-migration` does). A run's `resolver` learns every file's real
-    path here, so later steps of the run look it up.
+    path here, so later steps of the run look it up. With a `cache`, whether a file outside
+    the version locations looks like a migration is remembered by its stamp (in the cache
+    of the walk's bound, `walk_bound`): a warm run reads none of them.
     """
     projects: list[Project] = []
     files: list[tuple[Path, Project]] = []
@@ -525,17 +594,21 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
     lookup = _ProjectLookup(resolver)
 
     versioned: set[str] = set()
+    found_in: dict[str, list[Project]] = {}
 
     def add(path: Path, project: Project, listed: tuple[str, bool] | None = None) -> None:
-        if listed is not None:
+        if listed is None:
+            key = resolver.file_key(path)
+        else:  # what `Resolver.file_key` would give, without asking it per file
             real, symlink = listed
-            resolver.remember(path, real, symlink=symlink)
-        key = resolver.file_key(path)
+            text = os.fspath(path)
+            resolver.remember(text, real, symlink=symlink)
+            key = os.path.normcase(real)
         if key not in seen:
             seen.add(key)
             files.append((path, project))
             if listed is not None:
-                versioned.add(os.fspath(path))
+                versioned.add(text)
 
     for top in paths:
         if top.is_file():
@@ -545,7 +618,31 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
             problems.append(f"{top}: no such file or directory")
             continue
         left_out: list[str] = []  # symlinked folders pointing out of the project
-        found = find_projects(top, left_out=left_out)
+        bound = walk_bound(top)
+        # one walk for the configs and the `.py` files (it was two), real paths worked out
+        # from the top's as it goes (`realpath` of each folder stats every component)
+        configs: set[str] = set()
+        walk = _walk(
+            top,
+            (".py", ".ini", ".toml"),
+            resolver.folder(top),
+            within=bound,
+            left_out=left_out,
+            configs=configs,
+        )
+        listing = list(walk)
+        for folder, real, _ in listing:
+            if real is not None:
+                resolver.remember_folder(folder, real)
+                if folder not in configs:
+                    lookup.no_configs(real)
+        found = _projects_from(
+            Path(folder) / name
+            for folder, _, names in listing
+            for name, _ in names
+            if name.endswith((".ini", ".toml"))
+        )
+        found_in.setdefault(os.fspath(top), found)
         for project in found:
             projects.append(project)
             problems.extend(project.problems)
@@ -556,21 +653,61 @@ def discover(paths: Sequence[Path], *, resolver: Resolver | None = None) -> Disc
                         add(path, project, (key, symlink))
         covered = [d.resolve() for p in found for d in p.version_dirs]
         skip = _covered_by(covered, resolver)
-        for f in walk_files(top, skip_files=skip, within=walk_bound(top), left_out=left_out):
-            if resolver.file_key(f) in seen or any(resolver.within(f, d) for d in covered):
+        heads = cache.for_root(Path(bound)) if cache is not None else None
+        for folder, real, names in listing:
+            # a covered folder's files were all listed (or rejected) with their project
+            if skip(folder):
                 continue
-            owner = lookup.configured(f)
-            if owner is not None:
-                add(f, owner)
-                if owner not in projects:
-                    projects.append(owner)
-            elif _quick_is_migration(f):
-                add(f, lookup.fallback(f))
+            real = real or resolver.folder(folder)
+            for name, is_link in names:
+                if not name.endswith(".py"):
+                    continue
+                linked = Path(folder) / name if is_link else None
+                key = (
+                    resolver.file_key(linked)
+                    if linked is not None
+                    else os.path.normcase(os.path.join(real, name))
+                )
+                if key in seen:
+                    continue
+                owner = lookup.configured_in(real, name)
+                if owner is None and not _looks_like_migration(
+                    linked or os.path.join(folder, name), key, heads
+                ):
+                    continue
+                file = linked
+                if file is None:
+                    file = Path(folder) / name
+                    resolver.remember(file, os.path.join(real, name), symlink=False)
+                if owner is not None:
+                    add(file, owner)
+                    if owner not in projects:
+                        projects.append(owner)
+                else:
+                    add(file, lookup.fallback_in(real))
         problems.extend(
             f"{link}: a symlink to a folder outside the project: not searched"
             for link in dict.fromkeys(left_out)
         )
-    return Discovery(projects, files, problems, versioned)
+    return Discovery(projects, files, problems, versioned, found_in)
+
+
+def _looks_like_migration(path: Path | str, key: str, heads: ProjectCache | None) -> bool:
+    """`_quick_is_migration`, remembered in `heads` by the file's stamp (`key`: its real path).
+    A file that is no regular file, or lies outside the cache's root, is read every time."""
+    if heads is None:
+        return _quick_is_migration(path)
+    from ddlguard.cache import file_stamp
+
+    rel = heads.relative(key)
+    stamp = file_stamp(key) if rel is not None else None
+    if rel is None or stamp is None:
+        return _quick_is_migration(path)
+    known = heads.head(rel, stamp)
+    if known is None:
+        known = _quick_is_migration(path)
+        heads.store_head(rel, stamp, known)
+    return known
 
 
 def _covered_by(covered: list[Path], resolver: Resolver) -> Callable[[str], bool]:
@@ -631,9 +768,9 @@ def _version_files(
     for folder, names in version_folders(project, vdir, resolver, left_out):
         real = resolver.folder(folder)
         shown = top / Path(real).relative_to(top_real) if is_within_str(real, top_real) else None
-        base = Path(folder)
+        base = Path(folder) if shown is None else shown
         for name, is_link in names:
-            path = shown / name if shown is not None else base / name
+            path = _child(base, name)
             if not is_link:
                 yield path, os.path.join(real, name), False
                 continue
@@ -645,6 +782,13 @@ def _version_files(
                 yield top / Path(target).relative_to(top_real), target, False
             else:
                 yield Path(target), target, False
+
+
+def _child(folder: Path, name: str) -> Path:
+    """`folder / name` for a name from a folder listing (no separator, never `.` or `..`):
+    pathlib's own shortcut for such names where it has one (no parsing per file)."""
+    make = getattr(folder, "_make_child_relpath", None)
+    return make(name) if make is not None else folder / name  # type: ignore[no-any-return]
 
 
 def is_revision_name(name: str) -> bool:
@@ -662,13 +806,28 @@ def _relative_like(found: Path, top: Path, resolver: Resolver | None = None) -> 
     return top / Path(where).relative_to(folder)
 
 
-def _quick_is_migration(path: Path) -> bool:
+def _quick_is_migration(path: Path | str) -> bool:
+    """Whether a file's head looks like a migration; only a regular file can (a FIFO named
+    `*.py` is opened without waiting for a writer, and is none)."""
+    import stat
+
     try:
-        with path.open("rb") as fh:
-            head = fh.read(_QUICK_BYTES)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
-    return looks_like_migration_text(_head_text(head))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        chunks: list[bytes] = []
+        left = _QUICK_BYTES
+        while left > 0 and (chunk := os.read(fd, left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return looks_like_migration_text(_head_text(b"".join(chunks)))
 
 
 def _head_text(head: bytes) -> str:

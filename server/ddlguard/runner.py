@@ -78,6 +78,8 @@ class CheckRun:
     cache: RunCache | None = None
     # data scripts a fix wrote that still have to be run (the report must not say "passed")
     pending: list[str] = field(default_factory=list)
+    # the projects configured under each folder in the run's paths (`Discovery.found`)
+    found_projects: dict[str, list[Project]] = field(default_factory=dict)
 
 
 class SettingsCache:
@@ -269,12 +271,14 @@ def check_paths(
     read. The caller saves the cache once the run's other steps have added to it.
     """
     resolver = Resolver()
-    found = discover(paths, resolver=resolver)
+    found = discover(paths, resolver=resolver, cache=cache)
     settings_cache = SettingsCache(config_file, base_settings, override=override, resolver=resolver)
+    found_projects = found.found  # before a selection, which keeps only files
     if select_files is not None:
         found = select_files(found, settings_cache)
     named = {safe_resolve(p) for p in paths if p.is_file()}
     run = CheckRun(files=[], problems=list(found.problems), resolver=resolver, cache=cache)
+    run.found_projects = found_projects
     todo: list[_Job] = []
     versioned = found.versioned
     for path, project in found.files:
@@ -399,12 +403,10 @@ def _fill_misses(todo: list[_Job], cached: list[_Cached], jobs: int) -> list[_Ou
         outcome = done[i]
         if where is not None:
             findings, is_migration, info, error, _ = outcome
-            where.store.store_outcome(
+            # with the graph's reading of the file: the same text, read the same way
+            where.store.store_result(
                 where.rel, where.stamp, where.variant, (findings, is_migration, info, error)
             )
-            if is_migration and info is not None and error is None:
-                # the graph reads the same text the same way (`graph.read_info`)
-                where.store.store_info(where.rel, where.stamp, info)
         results.append(outcome)
     return results
 

@@ -203,3 +203,31 @@ def test_loose_migrations_without_alembic_ini_see_their_siblings(tmp_path: Path)
     assert codes(check_json(tmp_path, str(folder / "b.py"))[1]) == []
     (folder / "c.py").write_text(migration("c3", "a1"), encoding="utf-8")
     assert codes(check_json(tmp_path, str(folder / "c.py"))[1]) == [("DG101", "c.py", REV_LINE)]
+
+
+def test_the_acyclic_shortcut_answers_as_tarjan_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`strongly_connected` skips Tarjan's walk when Kahn's pass takes every node; on random
+    graphs (chains, merges, unknown parents, self-loops, cycles) it answers exactly as without."""
+    import random
+
+    from ddlguard import graph
+
+    rng = random.Random(14)
+    cyclic = 0
+    for _ in range(400):
+        size = rng.randint(1, 30)
+        names = [f"r{i}" for i in range(size)]
+        edges: dict[str, list[str]] = {}
+        for i, name in enumerate(names):
+            parents = [names[rng.randrange(i)]] if i and rng.random() < 0.9 else []
+            if rng.random() < 0.1:
+                parents.append(rng.choice(names))  # may close a cycle or loop on itself
+            if rng.random() < 0.05:
+                parents.append("unknown")
+            edges[name] = parents
+        fast = graph.strongly_connected(edges)
+        cyclic += bool(fast)
+        with monkeypatch.context() as m:
+            m.setattr(graph, "_acyclic", lambda _edges: False)
+            assert fast == graph.strongly_connected(edges)
+    assert 40 < cyclic < 360  # both kinds were tried
