@@ -393,9 +393,12 @@ def duplicate_check(
     relation = impl.relation(schema, table, dialect)
     cols = ", ".join(impl.column(c, dialect) for c in columns)
     groups = f"GROUP BY {cols} HAVING count(*) > 1"
-    if primary and impl.NULLS_IN_KEYS:  # a primary key also refuses NULLs
+    if primary:  # a primary key also refuses NULLs
         nulls = " OR ".join(f"{impl.column(c, dialect)} IS NULL" for c in columns)
-        sql = f"SELECT 1 FROM {relation} WHERE {nulls} UNION ALL SELECT 1 FROM {relation} {groups}"
+        if impl.UNIONS:
+            sql = f"SELECT 1 FROM {relation} WHERE {nulls} UNION ALL SELECT 1 FROM {relation} {groups}"
+        else:  # one SELECT: the NULLs form groups of their own, seen in the HAVING
+            sql = f"SELECT 1 FROM {relation} {groups} OR {nulls}"
         why = f"{table} has NULLs or duplicates in ({', '.join(columns)}) (a primary key follows)"
     else:
         present = " AND ".join(f"{impl.column(c, dialect)} IS NOT NULL" for c in columns)

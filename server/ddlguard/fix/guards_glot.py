@@ -253,7 +253,7 @@ def _insert(stmt: exp.Insert, d: str) -> _Write:
 
 # -- the spelling the shared precondition builders (`guards.null_check` …) compose with ---------
 
-NULLS_IN_KEYS = False  # one SELECT per check: a primary key's NULLs are not looked for
+UNIONS = False  # one SELECT per check: a primary key's NULLs are looked for in its HAVING
 
 
 def relation(schema: str | None, table: str, dialect: str, alias: str | None = None) -> str:

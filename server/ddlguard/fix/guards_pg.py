@@ -213,7 +213,7 @@ def _insert(stmt: Any) -> _Write:
 
 # -- the spelling the shared precondition builders (`guards.null_check` …) compose with ---------
 
-NULLS_IN_KEYS = True  # the primary key check also looks for NULLs (a UNION of two SELECTs)
+UNIONS = True  # the primary key check looks for NULLs in a UNION of two SELECTs
 
 
 def relation(schema: str | None, table: str, dialect: str, alias: str | None = None) -> str:
