@@ -67,9 +67,11 @@ def _temporary_created(stmt: SqlStatement, dialect: str) -> frozenset[str]:
     return sql_footprint([stmt.text], dialect).temporary
 
 
-def _on_own_temporary(stmt: SqlStatement, created: frozenset[str], dialect: str) -> bool | None:
-    """For DDL whose every relation is a temporary table created earlier in the script: whether
-    the name ends with it (a DROP or a rename); None for any other statement.
+def _on_own_temporary(
+    stmt: SqlStatement, created: frozenset[str], dialect: str
+) -> frozenset[str] | None:
+    """For DDL whose every relation is a temporary table created earlier in the script: the
+    names that end with it (a DROP or a rename; empty otherwise); None for any other statement.
 
     Unqualified names resolve to the session's temporary table first on PostgreSQL, MySQL and
     SQLite, so `CREATE INDEX ON m` and `DROP TABLE m` act on it; a name qualified with another
@@ -89,7 +91,7 @@ def _on_own_temporary(stmt: SqlStatement, created: frozenset[str], dialect: str)
         renamed = _glot_temporary_only(stmt.text, dialect)
     if renamed is None:
         return None
-    return renamed or stmt.verb.startswith("DROP")
+    return names if renamed or stmt.verb.startswith("DROP") else frozenset()
 
 
 _TEMPORARY_SCHEMAS = frozenset({"pg_temp", "temp"})
@@ -171,12 +173,9 @@ def analyze_sql_script(text: str, path: Path, settings: Settings, dialect: str) 
         if not _is_schema_change(stmt):
             created |= _temporary_created(stmt, dialect)
             continue
-        ends = _on_own_temporary(stmt, created, dialect)
-        if ends is not None:
-            if ends:  # after a DROP or a rename the name is a real table's again
-                from ddlguard.fix.dependencies import sql_footprint
-
-                created -= sql_footprint([stmt.text], dialect).tables
+        ended = _on_own_temporary(stmt, created, dialect)
+        if ended is not None:
+            created -= ended  # after a DROP or a rename the name is a real table's again
             continue
         line, col = _position(starts, stmt.start)
         end_line, end_col = _position(starts, stmt.end)
