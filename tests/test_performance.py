@@ -346,7 +346,6 @@ def test_discovery_knows_each_files_real_path_and_project(tmp_path: Path) -> Non
 def test_results_pickle_back_whole() -> None:
     """Model classes pickle by their fields (fast `__reduce__`): every field must survive,
     including any field added later."""
-    import dataclasses
     import pickle
 
     from ddlguard.model import (
@@ -378,9 +377,6 @@ def test_results_pickle_back_whole() -> None:
     for obj in samples:
         back = pickle.loads(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
         assert back == obj and type(back) is type(obj)
-        if dataclasses.is_dataclass(obj):  # the others are NamedTuples: pickled as tuples
-            values = [getattr(obj, f.name) for f in dataclasses.fields(obj)]
-            assert list(obj.__reduce__()[1]) == values  # type: ignore[index]
 
 
 # ---- reading a file: one open/fstat/read, the same answers as stat + read_bytes ------------

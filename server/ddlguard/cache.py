@@ -33,6 +33,7 @@ from typing import Any
 
 from ddlguard import __version__
 from ddlguard.model import (
+    NO_DATA,
     Applicability,
     Finding,
     FixHint,
@@ -437,11 +438,12 @@ def _json_native(value: Any, depth: int = 0) -> bool:
 
 
 def _encode_finding(f: Finding) -> list[Any] | None:
-    if not (type(f.data) is dict and _json_native(f.data)):
+    data = {} if f.data is NO_DATA else f.data
+    if not (type(data) is dict and _json_native(data)):
         return None
     fix = None if f.fix is None else [f.fix.applicability.value, f.fix.description, f.fix.reason]
     statement = None if f.statement_range is None else _encode_range(f.statement_range)
-    return [f.code, f.message, int(f.severity), _encode_range(f.range), statement, fix, f.data]
+    return [f.code, f.message, int(f.severity), _encode_range(f.range), statement, fix, data]
 
 
 _SEVERITIES = {int(level): level for level in Severity}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -215,7 +214,7 @@ def _check_script(path: Path, project: Project, settings: Settings) -> CheckedFi
     source, failed = read_source(path)
     if failed is not None:
         # a script that cannot be read is reported like an unreadable migration
-        return CheckedFile(replace(failed, is_migration=False), project, settings, None)
+        return CheckedFile(failed.copy(is_migration=False), project, settings, None)
     assert source is not None
     result = analyze_sql_script(source, path, settings, project.dialect(settings.dialect))
     return CheckedFile(result, project, settings, source)

@@ -16,7 +16,7 @@ import codecs
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Position, Range
 from ddlguard.source_encoding import SourceDecodeError, cookie_encoding, editor_text_problem
@@ -67,12 +67,11 @@ class PythonReading:
                     return None
                 return move(Range.of(line, 0, line, 0)).start.line
 
-            info = replace(
-                info,
+            info = info._replace(
                 revision_line=line_of(info.revision_line),
                 down_revision_line=line_of(info.down_revision_line),
             )
-        return replace(result, findings=findings, info=info)
+        return result.copy(findings=findings, info=info)
 
 
 def _position(starts: list[int], offset: int) -> Position:
@@ -92,8 +91,7 @@ def _moved(finding: Finding, move: Callable[[Range], Range], encoding: str) -> F
     data = dict(finding.data)
     if "movable" in data:
         data["movable"] = False
-    return replace(
-        finding,
+    return finding._replace(
         range=move(finding.range),
         statement_range=move(finding.statement_range) if finding.statement_range else None,
         fix=fix,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
@@ -120,7 +119,7 @@ def analyze_source(
     except RecursionError:
         return parse_error(path, "cannot analyse: too deeply nested")
     enabled = settings.enabled_codes()
-    findings = [replace(f, severity=settings.severity_of(f.code)) for f in raw if f.code in enabled]
+    findings = [f._replace(severity=settings.severity_of(f.code)) for f in raw if f.code in enabled]
     findings = apply_noqa(findings, source)
     findings.sort(key=lambda f: (f.range, f.code))
     return FileResult(path=path, findings=findings, is_migration=True, info=info)

@@ -16,7 +16,7 @@ name at any depth; one with `/` is anchored and matches the path or one of its f
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Matcher = str | tuple[bool, frozenset[str], tuple[tuple[str, str], ...]] | None
 # a chunk's character matchers: a literal character, None for `?`, or a class
@@ -27,8 +27,7 @@ class GlobError(ValueError):
     """A glob that cannot be read, with why (an unclosed `[`, a reversed range...)."""
 
 
-@dataclass(frozen=True, slots=True)
-class NamePattern:
+class NamePattern(NamedTuple):
     """One folder-or-file-name part: chunks separated by `*` (`starred`: at least one `*`)."""
 
     chunks: tuple[tuple[Matcher, ...], ...]
@@ -79,8 +78,7 @@ def _find(chunk: tuple[Matcher, ...], name: str, start: int, end: int) -> int:
 ANY_FOLDERS = "**"
 
 
-@dataclass(frozen=True, slots=True)
-class Glob:
+class Glob(NamedTuple):
     """A parsed glob: name parts (or `ANY_FOLDERS`), and whether it is anchored (had a `/`)."""
 
     text: str

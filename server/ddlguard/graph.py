@@ -13,7 +13,6 @@ import os
 import stat
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ddlguard.analysis.migration import read_migration_info
@@ -24,6 +23,7 @@ from ddlguard.model import Finding, MigrationInfo, Range
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.positions import split_lines, utf8_to_codepoints
 from ddlguard.project import Project, looks_like_migration_text, version_folders
+from ddlguard.records import Record
 from ddlguard.rules import RULES
 from ddlguard.runner import MAX_FILE_BYTES, CheckedFile, read_source
 
@@ -77,22 +77,29 @@ def project_key(project: Project) -> tuple[str, ...]:
     return tuple(dirs) if dirs else (str(project.root.resolve()),)
 
 
-@dataclass(slots=True)
-class Node:
+class Node(Record):
     """One migration file in the graph; `checked` when findings may be reported on it."""
 
-    path: Path
-    info: MigrationInfo
-    checked: CheckedFile | None = None
+    _fields = ("path", "info", "checked")
+    __slots__ = _fields
+
+    def __init__(self, path: Path, info: MigrationInfo, checked: CheckedFile | None = None) -> None:
+        self.path = path
+        self.info = info
+        self.checked = checked
 
 
-@dataclass(slots=True)
-class Graph:
+class Graph(Record):
     """A project's revision graph: parents by id, files by id, and whether it is complete."""
 
-    nodes: list[Node] = field(default_factory=list)
-    # files in the version locations that could not be read or parsed: heads and parents unknown
-    unreadable: int = 0
+    _fields = ("nodes", "unreadable")
+    __slots__ = _fields
+
+    def __init__(self, nodes: list[Node] | None = None, unreadable: int = 0) -> None:
+        self.nodes: list[Node] = [] if nodes is None else nodes
+        # files in the version locations that could not be read or parsed: heads and
+        # parents unknown
+        self.unreadable = unreadable
 
     def by_revision(self) -> dict[str, list[Node]]:
         out: dict[str, list[Node]] = {}
@@ -226,7 +233,7 @@ def _finalise(cf: CheckedFile, findings: list[Finding]) -> list[Finding]:
     """Selection, severity from the file's settings, then `# noqa`."""
     enabled = cf.settings.enabled_codes()
     kept = [
-        replace(f, severity=cf.settings.severity_of(f.code)) for f in findings if f.code in enabled
+        f._replace(severity=cf.settings.severity_of(f.code)) for f in findings if f.code in enabled
     ]
     if cf.source is not None:
         kept = apply_noqa(kept, cf.source)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
+
+from ddlguard.records import Record
 
 
 class Severity(enum.IntEnum):
@@ -30,15 +32,6 @@ class Severity(enum.IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
-
-
-def _by_fields(self: Any) -> tuple[Any, ...]:
-    """`__reduce__` for a frozen slotted dataclass: rebuilt from its fields, in order.
-
-    The default pickling of such classes calls `dataclasses.fields()` twice per object, which
-    dominated sending results back from `ddlguard check`'s forked workers.
-    """
-    return type(self), tuple([getattr(self, name) for name in self.__slots__])
 
 
 class Applicability(enum.Enum):
@@ -79,9 +72,12 @@ class FixHint(NamedTuple):
     reason: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem in one file.
+# `Finding.data`'s default: one shared empty mapping, so it must not be writable
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+class Finding(NamedTuple):
+    """One problem in one file (a NamedTuple: see `ddlguard.records`; `_replace` copies).
 
     `range` covers the call that sends the statement to the database (or the whole
     construct the rule is about). `statement_range` covers the whole Python statement
@@ -96,7 +92,7 @@ class Finding:
     range: Range
     statement_range: Range | None = None
     fix: FixHint | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = NO_DATA
 
     @property
     def name(self) -> str:
@@ -104,11 +100,13 @@ class Finding:
 
         return RULES[self.code].name
 
-    __reduce__ = _by_fields
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        """Pickled with a fresh `{}` for the shared read-only default (the forked workers send
+        findings back; a mapping proxy cannot be pickled)."""
+        return Finding, (*self[:-1], {} if self.data is NO_DATA else self.data)
 
 
-@dataclass(frozen=True, slots=True)
-class MigrationInfo:
+class MigrationInfo(NamedTuple):
     """What a migration says about itself, read statically from module-level assignments."""
 
     revision: str | None
@@ -122,16 +120,29 @@ class MigrationInfo:
     revision_line: int | None = None
     down_revision_line: int | None = None
 
-    __reduce__ = _by_fields
 
-
-@dataclass(slots=True)
-class FileResult:
+class FileResult(Record):
     """The outcome of analysing one file."""
 
-    path: Path
-    findings: list[Finding]
-    is_migration: bool
-    info: MigrationInfo | None = None
-    # set when the file could not be read or parsed; a DG000 finding is in `findings` too
-    error: str | None = None
+    _fields = ("path", "findings", "is_migration", "info", "error")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        path: Path,
+        findings: list[Finding],
+        is_migration: bool,
+        info: MigrationInfo | None = None,
+        error: str | None = None,  # the file could not be read or parsed (DG000 is in findings)
+    ) -> None:
+        self.path = path
+        self.findings = findings
+        self.is_migration = is_migration
+        self.info = info
+        self.error = error
+
+    def copy(self, **changes: Any) -> FileResult:
+        """A shallow copy with `changes` (`dataclasses.replace`'s job)."""
+        values = dict(zip(self._fields, self._values(), strict=True))
+        values.update(changes)
+        return FileResult(**values)

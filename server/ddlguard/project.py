@@ -12,11 +12,11 @@ import configparser
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ddlguard.paths import Resolver, is_within_str, safe_resolve
+from ddlguard.records import Record
 
 if TYPE_CHECKING:
     from ddlguard.cache import ProjectCache, RunCache
@@ -37,18 +37,30 @@ class ConfigError(Exception):
     """A configuration the run cannot proceed with (exit 2 in the CLI)."""
 
 
-@dataclass(slots=True)
-class Project:
+class Project(Record):
     """One Alembic project: where its migrations live and where data scripts go."""
 
-    root: Path  # folder holding alembic.ini, else the nearest with pyproject/setup.cfg/.git
-    alembic_ini: Path | None = None
-    version_dirs: list[Path] = field(default_factory=list)
-    url_dialect: str | None = None  # from sqlalchemy.url
-    problems: list[str] = field(default_factory=list)
-    # version locations outside `root` (also in `version_dirs`): their own files are checked,
-    # their subfolders are not walked, and nothing in them is ever rewritten
-    outside_dirs: list[Path] = field(default_factory=list)
+    _fields = ("root", "alembic_ini", "version_dirs", "url_dialect", "problems", "outside_dirs")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        root: Path,
+        alembic_ini: Path | None = None,
+        version_dirs: list[Path] | None = None,
+        url_dialect: str | None = None,
+        problems: list[str] | None = None,
+        outside_dirs: list[Path] | None = None,
+    ) -> None:
+        # the folder holding alembic.ini, else the nearest with pyproject/setup.cfg/.git
+        self.root = root
+        self.alembic_ini = alembic_ini
+        self.version_dirs: list[Path] = [] if version_dirs is None else version_dirs
+        self.url_dialect = url_dialect  # from sqlalchemy.url
+        self.problems: list[str] = [] if problems is None else problems
+        # version locations outside `root` (also in `version_dirs`): their own files are
+        # checked, their subfolders are not walked, and nothing in them is ever rewritten
+        self.outside_dirs: list[Path] = [] if outside_dirs is None else outside_dirs
 
     def contains_version_file(self, path: Path, *, resolver: Resolver | None = None) -> bool:
         """A `.py` revision file inside one of the version locations (Alembic's own rule).
@@ -431,19 +443,28 @@ def looks_like_migration_text(text: str) -> bool:
     return "def upgrade" in text and bool(_MIGRATION_HINT.search(text))
 
 
-@dataclass(slots=True)
-class Discovery:
+class Discovery(Record):
     """What `discover` found: the projects, each candidate file with its project, problems."""
 
-    projects: list[Project]
-    # every candidate file with its project, in a stable order
-    files: list[tuple[Path, Project]]
-    problems: list[str]
-    # files listed from their project's version locations (`os.fspath` as in `files`):
-    # `contains_version_file` is known to hold for them
-    versioned: set[str] = field(default_factory=set)
-    # `find_projects(top)` of each folder in `paths` (by `os.fspath`), found on the way
-    found: dict[str, list[Project]] = field(default_factory=dict)
+    _fields = ("projects", "files", "problems", "versioned", "found")
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        projects: list[Project],
+        files: list[tuple[Path, Project]],
+        problems: list[str],
+        versioned: set[str] | None = None,
+        found: dict[str, list[Project]] | None = None,
+    ) -> None:
+        self.projects = projects
+        self.files = files  # every candidate file with its project, in a stable order
+        self.problems = problems
+        # files listed from their project's version locations (`os.fspath` as in `files`):
+        # `contains_version_file` is known to hold for them
+        self.versioned: set[str] = set() if versioned is None else versioned
+        # `find_projects(top)` of each folder in `paths` (by `os.fspath`), found on the way
+        self.found: dict[str, list[Project]] = {} if found is None else found
 
 
 def walk_bound(top: Path) -> str:

@@ -6,15 +6,14 @@ that they read as documents, are shown by `ddlguard explain`, the server's hover
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ddlguard.model import Applicability, Severity
 
 DOCS_URL = "https://github.com/ddlguard/ddlguard/blob/main/server/ddlguard/rule_docs/{code}.md"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One rule of the registry, as ruff's: code, name, severity, summary, fix applicability."""
 
     code: str

@@ -9,9 +9,8 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ddlguard.cache import ProjectCache, RunCache, Stamp, file_stamp, variant_key
 from ddlguard.engine import analyze_source, decode_source, parse_error
@@ -19,6 +18,7 @@ from ddlguard.model import FileResult, Finding, MigrationInfo
 from ddlguard.parallel import parallel_map
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.project import Discovery, Project, discover
+from ddlguard.records import Record
 from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
 from ddlguard.source_encoding import SourceDecodeError
 
@@ -65,21 +65,53 @@ class CheckedFile:
         return f"CheckedFile({self.result!r}, {self.project!r}, {self.settings!r})"
 
 
-@dataclass(slots=True)
-class CheckRun:
+class CheckRun(Record):
     """Everything one `check` of many files produced, for the project checks and the report."""
 
-    files: list[CheckedFile]
-    problems: list[str] = field(default_factory=list)  # discovery and I/O problems
-    config_problems: list[ConfigProblem] = field(default_factory=list)
-    # real paths learnt by discovery, shared by the run's later steps (graph, report)
-    resolver: Resolver = field(default_factory=Resolver)
-    # the on-disk cache (`ddlguard.cache`) when the run uses one; saved by its caller
-    cache: RunCache | None = None
-    # data scripts a fix wrote that still have to be run (the report must not say "passed")
-    pending: list[str] = field(default_factory=list)
-    # the projects configured under each folder in the run's paths (`Discovery.found`)
-    found_projects: dict[str, list[Project]] = field(default_factory=dict)
+    _fields = (
+        "files",
+        "problems",
+        "config_problems",
+        "resolver",
+        "cache",
+        "pending",
+        "found_projects",
+    )
+    __slots__ = _fields
+
+    def __init__(
+        self,
+        files: list[CheckedFile],
+        problems: list[str] | None = None,
+        config_problems: list[ConfigProblem] | None = None,
+        resolver: Resolver | None = None,
+        cache: RunCache | None = None,
+        pending: list[str] | None = None,
+        found_projects: dict[str, list[Project]] | None = None,
+    ) -> None:
+        self.files = files
+        self.problems: list[str] = (
+            [] if problems is None else problems
+        )  # discovery and I/O problems
+        self.config_problems: list[ConfigProblem] = (
+            [] if config_problems is None else config_problems
+        )
+        # real paths learnt by discovery, shared by the run's later steps (graph, report)
+        self.resolver = Resolver() if resolver is None else resolver
+        # the on-disk cache (`ddlguard.cache`) when the run uses one; saved by its caller
+        self.cache = cache
+        # data scripts a fix wrote that still have to be run (the report must not say "passed")
+        self.pending: list[str] = [] if pending is None else pending
+        # the projects configured under each folder in the run's paths (`Discovery.found`)
+        self.found_projects: dict[str, list[Project]] = (
+            {} if found_projects is None else found_projects
+        )
+
+    def copy(self, **changes: Any) -> CheckRun:
+        """A shallow copy with `changes` (`dataclasses.replace`'s job)."""
+        values = dict(zip(self._fields, self._values(), strict=True))
+        values.update(changes)
+        return CheckRun(**values)
 
 
 class SettingsCache:
@@ -204,7 +236,7 @@ def _settle_dg000(result: FileResult, settings: Settings) -> FileResult:
     """DG000 obeys select/ignore/severity like any rule (it bypasses the engine's pipeline)."""
     enabled = settings.enabled_codes()
     result.findings = [
-        replace(f, severity=settings.severity_of(f.code))
+        f._replace(severity=settings.severity_of(f.code))
         for f in result.findings
         if f.code in enabled
     ]
@@ -426,7 +458,7 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
         settings = checked.settings
         enabled = settings.enabled_codes()
         kept = [
-            replace(f, severity=settings.severity_of(f.code)) for f in findings if f.code in enabled
+            f._replace(severity=settings.severity_of(f.code)) for f in findings if f.code in enabled
         ]
         checked.result.findings.extend(kept)
         checked.result.findings.sort(key=lambda f: (f.range, f.code))

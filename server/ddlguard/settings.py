@@ -11,8 +11,8 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ddlguard.globs import GlobError, compile_glob
@@ -39,13 +39,13 @@ class ConfigProblem(NamedTuple):
         return f"{self.source}: {self.key}: {self.message}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """The effective configuration for a file: `[tool.ddlguard]` keys over defaults."""
+class Settings(NamedTuple):
+    """The effective configuration for a file: `[tool.ddlguard]` keys over defaults (a
+    NamedTuple, see `ddlguard.records`)."""
 
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = MappingProxyType({})
     dialect: str | None = None  # None: from alembic.ini's sqlalchemy.url, else postgresql
     scripts_dir: str | None = None  # None: scripts/sql beside alembic.ini
     transaction: bool = True  # script-template.transaction
@@ -85,8 +85,7 @@ class Settings:
     def merged_over(self, base: Settings) -> Settings:
         """These settings (the project file) over `base` (editor settings): explicit keys win."""
         values = {name: getattr(self if name in self.explicit else base, name) for name in _FIELDS}
-        return replace(
-            self,
+        return self._replace(
             **values,
             problems=base.problems + self.problems,
             explicit=self.explicit | base.explicit,

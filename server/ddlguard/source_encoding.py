@@ -17,7 +17,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _UTF8 = frozenset({"utf-8", "utf-8-sig"})
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -28,8 +28,7 @@ class SourceDecodeError(ValueError):
     """Bytes Python would not accept as source; `str` is one line for DG000."""
 
 
-@dataclass(frozen=True, slots=True)
-class SourceText:
+class SourceText(NamedTuple):
     """Decoded source: the text (no BOM), the codec Python uses for it, and whether a BOM led."""
 
     text: str

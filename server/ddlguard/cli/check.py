@@ -14,7 +14,6 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -64,7 +63,7 @@ def cli_override(args: argparse.Namespace) -> Callable[[Settings], Settings] | N
     def apply(settings: Settings) -> Settings:
         new_select = settings.select if select is None else select
         base_ignore = settings.ignore if select is None else ()
-        return replace(settings, select=new_select, ignore=base_ignore + (ignore or ()))
+        return settings._replace(select=new_select, ignore=base_ignore + (ignore or ()))
 
     return apply
 

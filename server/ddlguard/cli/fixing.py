@@ -84,7 +84,7 @@ def run_fixes(
         notes_out.write("Deploy order:\n")
         for number, line in enumerate(tally.deploy, start=1):
             notes_out.write(f"  {number}. {line}\n")
-    return replace(run, files=files, pending=list(tally.pending))
+    return run.copy(files=files, pending=list(tally.pending))
 
 
 def _in_revision_order(files: Sequence[CheckedFile]) -> list[CheckedFile]:
@@ -185,8 +185,8 @@ def _no_fix(findings: Sequence[Finding], context: RevisionContext) -> list[Findi
     for f in findings:
         if f.code in MOVABLE_CODES and _is(f, Applicability.UNSAFE):
             assert f.fix is not None
-            f = replace(
-                f, fix=FixHint(Applicability.NONE, f.fix.description, old_reason(context, f))
+            f = f._replace(
+                fix=FixHint(Applicability.NONE, f.fix.description, old_reason(context, f))
             )
         out.append(f)
     return out

@@ -121,7 +121,7 @@ def _with_project_findings(result: FileResult, extra: list[Finding], context: Fi
     settings = context.settings
     enabled = settings.enabled_codes()
     result.findings.extend(
-        replace(f, severity=settings.severity_of(f.code)) for f in extra if f.code in enabled
+        f._replace(severity=settings.severity_of(f.code)) for f in extra if f.code in enabled
     )
     result.findings.sort(key=lambda f: (f.range, f.code))
 
@@ -181,7 +181,7 @@ def analyze_text(
 def with_graph(analysis: Analysis, found: list[Finding]) -> Analysis:
     """`analysis` with its revision-graph findings added (a new result; the old one is shared)."""
     assert analysis.context is not None
-    result = replace(analysis.result, findings=list(analysis.result.findings))
+    result = analysis.result.copy(findings=list(analysis.result.findings))
     _with_project_findings(result, found, analysis.context)
     return replace(analysis, result=result, pending_graph=None)
 
