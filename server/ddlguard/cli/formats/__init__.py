@@ -54,10 +54,21 @@ def rule_name(code: str) -> str:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """`path` relative to `cwd` when under it, else absolute; always with `/` separators."""
-    absolute = Path(os.path.normpath(os.path.join(cwd, path)))
+    """`path` relative to `cwd` when under it, else absolute; always with `/` separators.
+
+    On POSIX by string prefixes (`Path.relative_to`'s answers, without two `Path`s per file:
+    `tests/cli/test_display_path.py`); elsewhere by `pathlib`, which knows drives and case.
+    """
+    joined = os.path.normpath(os.path.join(cwd, path))
+    base = os.path.normpath(cwd)
+    if os.sep == "/" and not joined.startswith("//") and not base.startswith("//"):
+        if joined == base:
+            return "."
+        prefix = base if base.endswith("/") else base + "/"
+        return joined[len(prefix) :] if joined.startswith(prefix) else joined
+    absolute = Path(joined)
     try:
-        return absolute.relative_to(os.path.normpath(cwd)).as_posix()
+        return absolute.relative_to(base).as_posix()
     except ValueError:
         return absolute.as_posix()
 
