@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HEAD = '"""m"""\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = "{rev}"\n'
 SCHEMA_ONLY = HEAD + 'down_revision = None\n\n\ndef upgrade():\n    op.drop_table("t")\n'
 DATA = HEAD + 'down_revision = None\n\n\ndef upgrade():\n    op.execute("UPDATE t SET a = 1")\n'
@@ -54,3 +56,14 @@ def test_a_migration_that_executes_sql_loads_it_and_is_reported(tmp_path: Path) 
     report, modules = check_one(tmp_path, DATA)
     assert [f["code"] for f in report] == ["DG001"]
     assert [m for m in DETECTOR if m in modules] == list(DETECTOR)
+
+
+# ~40 M instructions to import and ~3 M per class created (docs/performance.md, third round)
+HEAVY = ("dataclasses", "inspect")
+
+
+@pytest.mark.parametrize("source", [SCHEMA_ONLY, DATA], ids=["schema-only", "executes-sql"])
+def test_a_check_never_loads_dataclasses(tmp_path: Path, source: str) -> None:
+    _, modules = check_one(tmp_path, source)
+    assert "ddlguard.records" in modules  # the probe saw the check path
+    assert [m for m in HEAVY if m in modules] == []
