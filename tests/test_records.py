@@ -15,6 +15,7 @@ from ddlguard.paths import Resolver
 from ddlguard.project import Discovery, Project
 from ddlguard.records import Record
 from ddlguard.runner import CheckRun
+from ddlguard.settings import Settings
 
 INFO = MigrationInfo("a", ("b",), (), (), "msg", True, False, 3, 4)
 FINDING = Finding("DG001", "m", Severity.ERROR, Range.of(1, 0, 1, 4))
@@ -110,3 +111,5 @@ def test_finding_data_default_is_read_only_and_shared_safely() -> None:
     assert back == FINDING and back.data == {} and type(back) is Finding
     with_data = FINDING._replace(data={"sql": "UPDATE t"})
     assert pickle.loads(pickle.dumps(with_data)).data == {"sql": "UPDATE t"}
+    for settings in (Settings(), Settings(severity={"DG001": Severity.INFO})):  # same default
+        assert pickle.loads(pickle.dumps(settings)) == settings

@@ -33,7 +33,6 @@ from typing import Any
 
 from ddlguard import __version__
 from ddlguard.model import (
-    NO_DATA,
     Applicability,
     Finding,
     FixHint,
@@ -42,6 +41,7 @@ from ddlguard.model import (
     Range,
     Severity,
 )
+from ddlguard.records import EMPTY
 
 CACHE_DIR = ".ddlguard_cache"
 CACHE_FILE = "check.json"
@@ -438,7 +438,7 @@ def _json_native(value: Any, depth: int = 0) -> bool:
 
 
 def _encode_finding(f: Finding) -> list[Any] | None:
-    data = {} if f.data is NO_DATA else f.data
+    data = {} if f.data is EMPTY else f.data
     if not (type(data) is dict and _json_native(data)):
         return None
     fix = None if f.fix is None else [f.fix.applicability.value, f.fix.description, f.fix.reason]

@@ -10,10 +10,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from ddlguard.records import Record
+from ddlguard.records import EMPTY, Record, pickled_with_fresh_empty
 
 
 class Severity(enum.IntEnum):
@@ -72,10 +71,6 @@ class FixHint(NamedTuple):
     reason: str | None = None
 
 
-# `Finding.data`'s default: one shared empty mapping, so it must not be writable
-NO_DATA: Mapping[str, Any] = MappingProxyType({})
-
-
 class Finding(NamedTuple):
     """One problem in one file (a NamedTuple: see `ddlguard.records`; `_replace` copies).
 
@@ -92,7 +87,7 @@ class Finding(NamedTuple):
     range: Range
     statement_range: Range | None = None
     fix: FixHint | None = None
-    data: Mapping[str, Any] = NO_DATA
+    data: Mapping[str, Any] = EMPTY
 
     @property
     def name(self) -> str:
@@ -100,10 +95,8 @@ class Finding(NamedTuple):
 
         return RULES[self.code].name
 
-    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
-        """Pickled with a fresh `{}` for the shared read-only default (the forked workers send
-        findings back; a mapping proxy cannot be pickled)."""
-        return Finding, (*self[:-1], {} if self.data is NO_DATA else self.data)
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return pickled_with_fresh_empty(self)
 
 
 class MigrationInfo(NamedTuple):
@@ -140,9 +133,3 @@ class FileResult(Record):
         self.is_migration = is_migration
         self.info = info
         self.error = error
-
-    def copy(self, **changes: Any) -> FileResult:
-        """A shallow copy with `changes` (`dataclasses.replace`'s job)."""
-        values = dict(zip(self._fields, self._values(), strict=True))
-        values.update(changes)
-        return FileResult(**values)

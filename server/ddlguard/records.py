@@ -1,15 +1,27 @@
-"""`Record`: the mutable records of a `check` run, without `dataclasses`.
+"""The check path's records, without `dataclasses`.
 
 A `@dataclass` compiles its methods with `exec` when its class is created (~3 M
 instructions each on Python 3.11) and `dataclasses` imports `inspect` (~40 M with what it
-pulls in): together a quarter of a one-file check (docs/performance.md). The frozen values
-of the check path are NamedTuples; the mutable ones subclass `Record`, declare their fields
-in `_fields`, write their own `__init__`, and get a dataclass's `==`, `repr` and a plain pickle here.
+pulls in): 56 of the 356 M of a one-file check (docs/performance.md). The frozen values of
+the check path are NamedTuples; the mutable ones subclass `Record`, declare their fields in
+`_fields`, write their own `__init__`, and get a dataclass's `==`, `repr`, a plain pickle
+and `replace` (as `copy`) here. `EMPTY` is the NamedTuples' shared empty-mapping default.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar, NamedTuple, Self
+
+# a NamedTuple's default is one object shared by every instance: so it must not be writable
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def pickled_with_fresh_empty(self: NamedTuple) -> tuple[type, tuple[Any, ...]]:
+    """`__reduce__` for a NamedTuple defaulting to `EMPTY`: a mapping proxy cannot be
+    pickled, so `EMPTY` travels as a fresh `{}` (forked workers send findings back)."""
+    return type(self), tuple([{} if v is EMPTY else v for v in self])
 
 
 class Record:
@@ -35,6 +47,12 @@ class Record:
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         """Pickled as its class and field values: the forked workers send results back."""
         return type(self), self._values()
+
+    def copy(self, **changes: Any) -> Self:
+        """A shallow copy with `changes` (`dataclasses.replace`'s job)."""
+        values = dict(zip(self._fields, self._values(), strict=True))
+        values.update(changes)
+        return type(self)(**values)
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)

@@ -10,7 +10,7 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from ddlguard.cache import ProjectCache, RunCache, Stamp, file_stamp, variant_key
 from ddlguard.engine import analyze_source, decode_source, parse_error
@@ -90,9 +90,8 @@ class CheckRun(Record):
         found_projects: dict[str, list[Project]] | None = None,
     ) -> None:
         self.files = files
-        self.problems: list[str] = (
-            [] if problems is None else problems
-        )  # discovery and I/O problems
+        # discovery and I/O problems
+        self.problems: list[str] = [] if problems is None else problems
         self.config_problems: list[ConfigProblem] = (
             [] if config_problems is None else config_problems
         )
@@ -106,12 +105,6 @@ class CheckRun(Record):
         self.found_projects: dict[str, list[Project]] = (
             {} if found_projects is None else found_projects
         )
-
-    def copy(self, **changes: Any) -> CheckRun:
-        """A shallow copy with `changes` (`dataclasses.replace`'s job)."""
-        values = dict(zip(self._fields, self._values(), strict=True))
-        values.update(changes)
-        return CheckRun(**values)
 
 
 class SettingsCache:

@@ -12,12 +12,12 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ddlguard.globs import GlobError, compile_glob
 from ddlguard.model import Severity
 from ddlguard.paths import safe_resolve
+from ddlguard.records import EMPTY, pickled_with_fresh_empty
 from ddlguard.rules import RULES, expand_selector
 
 DIALECTS = ("postgresql", "mysql", "sqlite", "mssql", "oracle", "generic")
@@ -45,7 +45,7 @@ class Settings(NamedTuple):
 
     select: tuple[str, ...] = DEFAULT_SELECT
     ignore: tuple[str, ...] = ()
-    severity: Mapping[str, Severity] = MappingProxyType({})
+    severity: Mapping[str, Severity] = EMPTY
     dialect: str | None = None  # None: from alembic.ini's sqlalchemy.url, else postgresql
     scripts_dir: str | None = None  # None: scripts/sql beside alembic.ini
     transaction: bool = True  # script-template.transaction
@@ -58,6 +58,9 @@ class Settings(NamedTuple):
     problems: tuple[ConfigProblem, ...] = ()
     # which keys were set explicitly (so merging knows what the project file decided)
     explicit: frozenset[str] = frozenset()
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        return pickled_with_fresh_empty(self)
 
     def enabled_codes(self) -> set[str]:
         return set(_enabled_codes(tuple(self.select), tuple(self.ignore)))

@@ -48,10 +48,9 @@ def indented(value: Any, level: int = 0) -> str:
     """`json.dumps(value, indent=2, ensure_ascii=True)`, byte for byte, for plain dicts (str
     keys), lists, strings, numbers, booleans and None.
 
-    With `indent` set, `json` encodes in pure Python, one generator step per piece: a third
-    of a warm 1,000-file check's own work went there. Here each string and number goes
-    through the C encoder, and only the layout is joined here
-    (`tests/cli/test_json_layout.py` compares both on generated documents).
+    With `indent` set, `json` encodes in pure Python, one generator step per piece. Here
+    each string and number goes through the C encoder and only the layout is joined in
+    Python (`tests/cli/test_json_layout.py` compares both on generated documents).
     """
     if type(value) is dict and value:
         inner = "\n" + "  " * (level + 1)
@@ -66,4 +65,4 @@ def indented(value: Any, level: int = 0) -> str:
 
 def write_report(run: CheckRun, out: TextIO, *, cwd: Path) -> None:
     objects = [finding_object(path, f) for path, _, f in sorted_findings(run, cwd)]
-    out.write(indented(objects) + "\n")  # one write: a write per piece cost more than the rest
+    out.write(indented(objects) + "\n")  # one write (`json.dump` writes piece by piece)
