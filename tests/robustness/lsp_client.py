@@ -7,10 +7,11 @@ exposes the server's pid so a test can read its memory from /proc.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,19 @@ from pytest_lsp import LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+class _Collect:
+    """A writer that keeps what it is given (see `Editor.batched`)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    def write(self, data: bytes) -> None:
+        self.chunks.append(data)
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -68,6 +82,22 @@ class Editor:
             )
         )
         return self.versions[u]
+
+    @contextlib.contextmanager
+    def batched(self) -> Iterator[None]:
+        """Notifications sent inside are written to the server's stdin in one write on exit, so
+        the server reads them back to back: how fast this process serialises them (and whether
+        it is scheduled meanwhile) cannot put pauses into what the server sees as one burst."""
+        protocol = self.client.protocol
+        real = protocol.writer
+        assert real is not None
+        chunks: list[bytes] = []
+        protocol.set_writer(_Collect(chunks))
+        try:
+            yield
+        finally:
+            protocol.set_writer(real)
+        real.write(b"".join(chunks))
 
     def close(self, u: str) -> None:
         self.client.text_document_did_close(
