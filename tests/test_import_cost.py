@@ -7,6 +7,7 @@ loaded; the run's report must be the usual one.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,12 +59,33 @@ def test_a_migration_that_executes_sql_loads_it_and_is_reported(tmp_path: Path) 
     assert [m for m in DETECTOR if m in modules] == list(DETECTOR)
 
 
-# ~40 M instructions to import and ~3 M per class created (docs/performance.md, third round)
-HEAVY = ("dataclasses", "inspect")
+# dataclasses: ~40 M instructions to import and ~3 M per class created; shutil (argparse's
+# stock formatter asks it the terminal's width): 6.6 M (docs/performance.md, third round)
+HEAVY = ("dataclasses", "inspect", "shutil")
 
 
 @pytest.mark.parametrize("source", [SCHEMA_ONLY, DATA], ids=["schema-only", "executes-sql"])
-def test_a_check_never_loads_dataclasses(tmp_path: Path, source: str) -> None:
+def test_a_check_never_loads_dataclasses_or_shutil(tmp_path: Path, source: str) -> None:
     _, modules = check_one(tmp_path, source)
     assert "ddlguard.records" in modules  # the probe saw the check path
     assert [m for m in HEAVY if m in modules] == []
+
+
+def _help(columns: int) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ddlguard", "check", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": str(columns)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--no-cache" in proc.stdout
+    return proc.stdout.splitlines()
+
+
+def test_help_is_still_laid_out_for_the_terminal() -> None:
+    """The parser is built without asking the terminal's width; `--help` still asks it."""
+    narrow, wide = _help(50), _help(150)
+    assert len(narrow) > len(wide)
+    assert 80 < max(len(line) for line in wide) <= 150

@@ -128,6 +128,8 @@ class SettingsCache:
         self._base = base or Settings()
         self._override = override
         self._by_file: dict[Path | None, Settings] = {}
+        # a file's path as given -> its settings: the selection and the run both ask per file
+        self._by_path: dict[str, Settings] = {}
         # a file's folder as given -> its config file: one lookup per folder, not per file
         self._config_of_folder: dict[str, Path | None] = {}
 
@@ -145,12 +147,18 @@ class SettingsCache:
         return self._config_of_folder[folder]
 
     def for_path(self, path: Path) -> Settings:
+        key = os.fspath(path)
+        known = self._by_path.get(key)
+        if known is not None:
+            return known
         config = self._config_for(path)
-        if config not in self._by_file:
+        settings = self._by_file.get(config)
+        if settings is None:
             loaded = self._explicit or (load_settings(config) if config else Settings())
             merged = loaded.merged_over(self._base)
-            self._by_file[config] = self._override(merged) if self._override else merged
-        return self._by_file[config]
+            settings = self._by_file[config] = self._override(merged) if self._override else merged
+        self._by_path[key] = settings
+        return settings
 
     def problems(self) -> list[ConfigProblem]:
         seen: list[ConfigProblem] = []
@@ -372,28 +380,32 @@ class _Lookup(NamedTuple):
     variant: str
 
 
+def _place(job: _Job, cache: RunCache) -> tuple[ProjectCache, str]:
+    """The cache file and the variant key of a job's outcome: what its project and settings
+    decide, worked out once per (project, settings, flags), not per file."""
+    dialect = job.project.dialect(job.settings.dialect)
+    variant = variant_key(
+        {
+            "settings": repr(job.settings),
+            "dialect": dialect,
+            "forced": job.forced,
+            "in_versions": job.in_versions,
+        }
+    )
+    return cache.for_root(job.project.root), variant
+
+
 def _lookup(
-    job: _Job, cache: RunCache, resolver: Resolver, variants: dict[tuple[object, ...], str]
+    job: _Job,
+    resolver: Resolver,
+    place: tuple[ProjectCache, str],
 ) -> _Lookup | None:
-    store = cache.for_root(job.project.root)
+    store, variant = place
     key = resolver.file_key(job.path)
     rel = store.relative(key)
     stamp = file_stamp(key) if rel is not None else None
     if rel is None or stamp is None:
         return None
-    dialect = job.project.dialect(job.settings.dialect)
-    # the run's SettingsCache holds every Settings until the end: their ids stay unique
-    memo = (id(job.settings), dialect, job.forced, job.in_versions)
-    variant = variants.get(memo)
-    if variant is None:
-        variant = variants[memo] = variant_key(
-            {
-                "settings": repr(job.settings),
-                "dialect": dialect,
-                "forced": job.forced,
-                "in_versions": job.in_versions,
-            }
-        )
     return _Lookup(store, rel, stamp, variant)
 
 
@@ -406,10 +418,16 @@ _Cached = tuple[_Lookup | None, _Outcome | None]
 
 def _cached_outcomes(todo: list[_Job], cache: RunCache, resolver: Resolver) -> list[_Cached]:
     """Each job's cache lookup and, on a hit, its outcome (the text is read when needed)."""
-    variants: dict[tuple[object, ...], str] = {}
+    # the run's SettingsCache and discovery hold every Settings and Project until the end:
+    # their ids stay unique
+    places: dict[tuple[int, int, bool, bool], tuple[ProjectCache, str]] = {}
     out: list[_Cached] = []
     for job in todo:
-        where = _lookup(job, cache, resolver, variants)
+        memo = (id(job.project), id(job.settings), job.forced, job.in_versions)
+        place = places.get(memo)
+        if place is None:
+            place = places[memo] = _place(job, cache)
+        where = _lookup(job, resolver, place)
         hit = where.store.outcome(where.rel, where.stamp, where.variant) if where else None
         out.append((where, None if hit is None else (*hit, _UNREAD)))
     return out
