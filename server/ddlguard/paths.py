@@ -41,7 +41,7 @@ class Resolver:
     for one run: a folder's symlinks may change later.
     """
 
-    __slots__ = ("_files", "_folders", "_plain", "_within")
+    __slots__ = ("_files", "_folders", "_plain", "_within", "listings")
 
     def __init__(self) -> None:
         # folder as given -> (real path or None when resolving fails, `safe_resolve` form)
@@ -52,6 +52,12 @@ class Resolver:
         self._files: dict[str, str] = {}
         # file as given -> neither a folder nor a symlink, for files seen in a folder listing
         self._plain: dict[str, bool] = {}
+        # a project's revision files by version location (`project.version_folders`):
+        # discovery and the revision graph list the same folders
+        # (folder as walked, its revision files with is-a-symlink), symlinked folders left out
+        self.listings: dict[
+            tuple[object, ...], tuple[list[tuple[str, list[tuple[str, bool]]]], list[str]]
+        ] = {}
 
     def _lookup(self, folder: str | Path) -> tuple[str | None, str]:
         key = os.fspath(folder)

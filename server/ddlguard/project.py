@@ -752,17 +752,32 @@ def version_folders(
 
     The walk stays in the project root (`bound_locations`): a location outside it is listed
     alone, and a symlinked folder leading out of the root is not entered (its path goes to
-    `left_out`).
+    `left_out`). Walked once per run: the `resolver` keeps the lists (shared, never to be
+    changed) for discovery and the revision graph, which both ask.
     """
-    walk = walk_folders(
-        vdir,
-        within=resolver.folder(project.root),
-        left_out=left_out,
-        recursive=vdir not in project.outside_dirs,
+    recursive = vdir not in project.outside_dirs
+    memo = (
+        os.fspath(vdir),
+        os.fspath(project.root),
+        recursive,
+        *map(os.fspath, project.version_dirs),
     )
-    for folder, files in walk:
-        if any(resolver.folder_within(folder, d) for d in project.version_dirs):
-            yield folder, [(name, link) for name, link in files if is_revision_name(name)]
+    known = resolver.listings.get(memo)
+    if known is None:  # listed once per run: discovery and the revision graph both ask
+        skipped: list[str] = []
+        walk = walk_folders(
+            vdir, within=resolver.folder(project.root), left_out=skipped, recursive=recursive
+        )
+        listed = [
+            (folder, [(name, link) for name, link in files if is_revision_name(name)])
+            for folder, files in walk
+            if any(resolver.folder_within(folder, d) for d in project.version_dirs)
+        ]
+        known = resolver.listings[memo] = (listed, skipped)
+    listed, skipped = known
+    if left_out is not None:
+        left_out.extend(skipped)
+    yield from listed
 
 
 def project_version_files(project: Project, resolver: Resolver | None = None) -> Iterator[Path]:
