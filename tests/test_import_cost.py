@@ -89,3 +89,31 @@ def test_help_is_still_laid_out_for_the_terminal() -> None:
     narrow, wide = _help(50), _help(150)
     assert len(narrow) > len(wide)
     assert 80 < max(len(line) for line in wide) <= 150
+
+
+def test_a_warm_run_never_loads_ast_or_the_engine(tmp_path: Path) -> None:
+    """Every file served by the cache: nothing is parsed, so `ast`, `tokenize`, the engine
+    and `# noqa` handling are never imported (~21 M instructions), and the report is the
+    one the run that parsed them gave."""
+    first, cold = check_one(tmp_path, DATA + "\nX = 1  # noqa: DG002\n")
+    assert "ast" in cold and "ddlguard.engine" in cold  # the first run parsed the file
+    target = tmp_path / "alembic" / "versions" / "a1_m.py"
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    modules = set(json.loads(proc.stderr))
+    assert json.loads(proc.stdout) == first
+    assert [f["code"] for f in first] == ["DG001"]
+    assert "ddlguard.cache" in modules  # the probe saw the check path
+    loaded = ("ast", "tokenize", "ddlguard.engine", "ddlguard.analysis.noqa")
+    assert [m for m in loaded if m in modules] == []
+
+
+def test_a_file_without_noqa_never_loads_tokenize(tmp_path: Path) -> None:
+    _, modules = check_one(tmp_path, DATA)
+    assert "ddlguard.analysis.noqa" in modules and "tokenize" not in modules

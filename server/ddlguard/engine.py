@@ -12,30 +12,11 @@ from pathlib import Path
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
-from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
+from ddlguard.dg000 import decode_source, parse_error
+from ddlguard.model import FileResult
 from ddlguard.project import looks_like_migration_text
-from ddlguard.rules import RULES
 from ddlguard.settings import Settings
-from ddlguard.source_encoding import SourceDecodeError, decode_python_source
-
-_DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
-
-
-def decode_source(data: bytes) -> str:
-    """The text Python reads from `data` (PEP 263 cookie, else UTF-8 with or without BOM);
-    raises `SourceDecodeError` (one line for DG000) where Python would refuse the file."""
-    return decode_python_source(data).text
-
-
-def parse_error(path: Path, message: str, line: int = 1, col: int = 0) -> FileResult:
-    finding = Finding(
-        code="DG000",
-        message=message,
-        severity=RULES["DG000"].severity,
-        range=Range.of(line, col, line, col),
-        fix=_DG000_FIX,
-    )
-    return FileResult(path=path, findings=[finding], is_migration=True, error=message)
+from ddlguard.source_encoding import SourceDecodeError
 
 
 def _parse_quietly(source: str, path: Path) -> ast.Module:

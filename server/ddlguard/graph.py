@@ -8,15 +8,12 @@ Findings go only to the files being checked, on the `revision`/`down_revision` l
 
 from __future__ import annotations
 
-import ast
 import os
 import stat
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ddlguard.analysis.migration import read_migration_info
-from ddlguard.analysis.noqa import apply_noqa
 from ddlguard.cache import ProjectCache, RunCache, file_stamp
 from ddlguard.lazy_re import LazyPattern
 from ddlguard.model import Finding, MigrationInfo, Range
@@ -59,6 +56,11 @@ def read_info(path: Path, cache: ProjectCache | None = None) -> MigrationInfo | 
 
 
 def _parse_info(path: Path) -> MigrationInfo | None:
+    # `ast` and the reader load only when a file is read (none is when the cache serves all)
+    import ast
+
+    from ddlguard.analysis.migration import read_migration_info
+
     source, failed = read_source(path)
     if failed is not None or source is None:
         return None
@@ -236,6 +238,8 @@ def _finalise(cf: CheckedFile, findings: list[Finding]) -> list[Finding]:
         f._replace(severity=cf.settings.severity_of(f.code)) for f in findings if f.code in enabled
     ]
     if cf.source is not None:
+        from ddlguard.analysis.noqa import apply_noqa  # a file served by the cache has no text
+
         kept = apply_noqa(kept, cf.source)
     return sorted(kept, key=lambda f: (f.range, f.code))
 
@@ -515,6 +519,8 @@ def _finding(cf: CheckedFile, code: str, where: str, message: str, statement: st
 
 def assignment_range(source: str, name: str) -> Range | None:
     """The module-level `name = ...` statement (all its lines), else None. Columns in code points."""
+    import ast
+
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-import tokenize
 
 from ddlguard.analysis.migration import read_migration_info
 from ddlguard.lazy_re import LazyPattern
@@ -31,6 +30,8 @@ _FIX = FixHint(Applicability.SAFE, "Remove the review checklist")
 
 def _comment_lines(source: str) -> dict[int, str] | None:
     """1-based line → text of a comment token on that line; None when the text cannot be tokenized."""
+    import tokenize  # only for files that hold the checklist marker
+
     out: dict[int, str] = {}
     try:
         # newline=None: lines end at \n, \r\n or \r, as for `ast`, so line numbers agree

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ddlguard.cache import ProjectCache, RunCache, Stamp, file_stamp, variant_key
-from ddlguard.engine import analyze_source, decode_source, parse_error
+from ddlguard.dg000 import decode_source, parse_error
 from ddlguard.model import FileResult, Finding, MigrationInfo
 from ddlguard.parallel import parallel_map
 from ddlguard.paths import Resolver, safe_resolve
@@ -256,6 +256,8 @@ def check_file(
 
     `in_version_dir` is `project.contains_version_file(path)`, computed here when not given.
     """
+    from ddlguard.engine import analyze_source  # not loaded when the cache serves every file
+
     source, failed = read_source(path)
     if failed is not None:
         return CheckedFile(_settle_dg000(failed, settings), project, settings, None)
@@ -460,6 +462,8 @@ def merge_project_findings(run: CheckRun, extra: dict[Path, list[Finding]]) -> N
     Each file's settings decide: disabled codes are dropped and `severity` overrides apply.
     `# noqa` on the `revision`/`down_revision` line was already applied by `check_graph`.
     """
+    if not extra:  # the common case: no file's key is worked out for nothing
+        return
     resolver = run.resolver
     by_path = {resolver.file_key(cf.result.path): cf for cf in run.files}
     for path, findings in extra.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-import tokenize
+import token
 from typing import NamedTuple
 
 from ddlguard.lazy_re import LazyPattern
@@ -30,9 +30,7 @@ _LINE = LazyPattern(r"#\s*noqa(?![A-Za-z0-9_])(?::\s*(?P<codes>" + _CODES + r"))
 _FILE = LazyPattern(
     r"^#\s*ddlguard\s*:\s*noqa(?![A-Za-z0-9_])(?::\s*(?P<codes>" + _CODES + r"))?", re.IGNORECASE
 )
-_SKIP = frozenset(
-    {tokenize.COMMENT, tokenize.NL, tokenize.ENCODING, tokenize.INDENT, tokenize.DEDENT}
-)
+_SKIP = frozenset({token.COMMENT, token.NL, token.ENCODING, token.INDENT, token.DEDENT})
 
 
 class Directive(NamedTuple):
@@ -73,12 +71,14 @@ def parse_directives(source: str) -> Directives:
     found = Directives()
     if "noqa" not in source.lower():
         return found
+    import tokenize  # only for files that mention noqa: its regexes cost 4 M instructions
+
     header, docstring_open, docstring_done = True, False, False
     try:
         # `ast` counts lone CR as a line break and StringIO.readline does not: normalise first
         text = source.replace("\r\n", "\n").replace("\r", "\n") if "\r" in source else source
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
+            if tok.type == token.COMMENT:
                 (line, col), (_, end_col) = tok.start, tok.end
                 span = Range.of(line, col, line, end_col)
                 own_line = not tok.line[:col].strip()
@@ -94,13 +94,11 @@ def parse_directives(source: str) -> Directives:
                 match = _LINE.search(tok.string)
                 if match:
                     found.by_line[line] = Directive(line, span, _codes(match.group("codes")))
-            elif (
-                tok.type == tokenize.STRING and header and not docstring_done and not docstring_open
-            ):
+            elif tok.type == token.STRING and header and not docstring_done and not docstring_open:
                 docstring_open = True
-            elif tok.type == tokenize.NEWLINE and docstring_open:
+            elif tok.type == token.NEWLINE and docstring_open:
                 docstring_open, docstring_done = False, True
-            elif tok.type not in _SKIP and tok.type != tokenize.NEWLINE and header:
+            elif tok.type not in _SKIP and tok.type != token.NEWLINE and header:
                 header = False
                 docstring_open = False
     except (tokenize.TokenError, SyntaxError, IndentationError):

@@ -9,7 +9,6 @@ is a DG000 finding on that file, and the other files are still checked.
 from __future__ import annotations
 
 import argparse
-import ast
 import os
 import sys
 import warnings
@@ -131,6 +130,8 @@ def unsuppressed_findings(cf: CheckedFile) -> list[Finding] | None:
 
     The engine applies `# noqa` itself, so this re-runs its detection steps without it.
     """
+    import ast
+
     from ddlguard.analysis.gate import detect
     from ddlguard.hygiene import check_hygiene
 
