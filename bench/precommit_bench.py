@@ -85,8 +85,15 @@ def touch(paths: list[Path]) -> Callable[[], None]:
     return action
 
 
+def remove_caches(root: Path) -> None:
+    """Every `.ddlguard_cache` under `root`: a project's cache sits in its own root (redash's
+    in `migrations/`, beside its alembic.ini), not only in the folder the run starts from."""
+    for folder in sorted(root.rglob(".ddlguard_cache")):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def clear_cache(root: Path) -> Callable[[], None]:
-    return lambda: shutil.rmtree(root / ".ddlguard_cache", ignore_errors=True)
+    return lambda: remove_caches(root)
 
 
 def instructions(cmd: list[str], env: dict[str, str], cwd: Path) -> int:
@@ -216,7 +223,7 @@ def main() -> None:
                 whole_case(root, args.repeat, f"generated corpus {count}")
     for repo in args.repo:
         whole_case(repo.resolve(), args.repeat, f"{repo.name}")
-        shutil.rmtree(repo / ".ddlguard_cache", ignore_errors=True)
+        remove_caches(repo)
 
 
 if __name__ == "__main__":
