@@ -35,6 +35,11 @@ def check_one(tmp_path: Path, source: str) -> tuple[list[dict[str, object]], set
     versions.mkdir(parents=True)
     target = versions / "a1_m.py"
     target.write_text(source.format(rev="a1"), encoding="utf-8")
+    return probe(tmp_path, target)
+
+
+def probe(tmp_path: Path, target: Path) -> tuple[list[dict[str, object]], set[str]]:
+    """`ddlguard check TARGET` in a new interpreter: its report and the modules it loaded."""
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(target)],
         capture_output=True,
@@ -97,17 +102,8 @@ def test_a_warm_run_never_loads_ast_or_the_engine(tmp_path: Path) -> None:
     one the run that parsed them gave."""
     first, cold = check_one(tmp_path, DATA + "\nX = 1  # noqa: DG002\n")
     assert "ast" in cold and "ddlguard.engine" in cold  # the first run parsed the file
-    target = tmp_path / "alembic" / "versions" / "a1_m.py"
-    proc = subprocess.run(
-        [sys.executable, "-c", PROBE, str(target)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr
-    modules = set(json.loads(proc.stderr))
-    assert json.loads(proc.stdout) == first
+    again, modules = probe(tmp_path, tmp_path / "alembic" / "versions" / "a1_m.py")
+    assert again == first
     assert [f["code"] for f in first] == ["DG001"]
     assert "ddlguard.cache" in modules  # the probe saw the check path
     loaded = ("ast", "tokenize", "ddlguard.engine", "ddlguard.analysis.noqa")
