@@ -161,13 +161,13 @@ def test_settings_cache_layers_override_on_top(tmp_path: Path) -> None:
 def test_engine_bug_becomes_dg000_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ddlguard.runner as runner
+    import ddlguard.engine as engine
     from ddlguard.project import Project
 
     def explode(*args: object, **kwargs: object) -> object:
         raise KeyError("boom")
 
-    monkeypatch.setattr(runner, "analyze_source", explode)
+    monkeypatch.setattr(engine, "analyze_source", explode)  # check_file imports it when called
     path = tmp_path / "m.py"
     path.write_text("revision = 'a'\n")
     checked = check_file(path, Project(root=tmp_path), Settings())
