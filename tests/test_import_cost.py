@@ -65,7 +65,7 @@ def test_a_migration_that_executes_sql_loads_it_and_is_reported(tmp_path: Path) 
 
 
 # dataclasses: ~40 M instructions to import and ~3 M per class created; shutil (argparse's
-# stock formatter asks it the terminal's width): 6.6 M (docs/performance.md, third round)
+# stock formatter asks it the terminal's width): 5.5 M (docs/performance.md, fourth round)
 HEAVY = ("dataclasses", "inspect", "shutil")
 
 

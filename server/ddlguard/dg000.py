@@ -1,4 +1,4 @@
-"""DG000: a file that cannot be read, decoded or parsed, as one finding on its first line.
+"""DG000: a file that cannot be read, decoded or parsed, as one finding.
 
 Apart from the engine so that reading files (`runner.read_source`) does not load it: a run
 whose files all come from the cache never imports `ast`, the engine or `# noqa` handling.
@@ -10,15 +10,8 @@ from pathlib import Path
 
 from ddlguard.model import Applicability, FileResult, Finding, FixHint, Range
 from ddlguard.rules import RULES
-from ddlguard.source_encoding import decode_python_source
 
 _DG000_FIX = FixHint(Applicability.NONE, "", "fix the syntax error first")
-
-
-def decode_source(data: bytes) -> str:
-    """The text Python reads from `data` (PEP 263 cookie, else UTF-8 with or without BOM);
-    raises `SourceDecodeError` (one line for DG000) where Python would refuse the file."""
-    return decode_python_source(data).text
 
 
 def parse_error(path: Path, message: str, line: int = 1, col: int = 0) -> FileResult:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
-from ddlguard.dg000 import decode_source, parse_error
+from ddlguard.dg000 import parse_error
 from ddlguard.model import FileResult
 from ddlguard.project import looks_like_migration_text
 from ddlguard.settings import Settings
-from ddlguard.source_encoding import SourceDecodeError
+from ddlguard.source_encoding import SourceDecodeError, decode_python_source
 
 
 def _parse_quietly(source: str, path: Path) -> ast.Module:
@@ -60,7 +60,7 @@ def analyze_source(
         if b"\x00" in source:
             return parse_error(path, "not a text file (contains NUL bytes)")
         try:
-            source = decode_source(source)
+            source = decode_python_source(source).text
         except SourceDecodeError as exc:
             return parse_error(path, str(exc))
     elif editor_text:

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ddlguard.cache import ProjectCache, RunCache, Stamp, file_stamp, variant_key
-from ddlguard.dg000 import decode_source, parse_error
+from ddlguard.dg000 import parse_error
 from ddlguard.model import FileResult, Finding, MigrationInfo
 from ddlguard.parallel import parallel_map
 from ddlguard.paths import Resolver, safe_resolve
 from ddlguard.project import Discovery, Project, discover
 from ddlguard.records import Record
 from ddlguard.settings import ConfigProblem, Settings, find_config_file, load_settings
-from ddlguard.source_encoding import SourceDecodeError
+from ddlguard.source_encoding import SourceDecodeError, decode_python_source
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -195,7 +195,7 @@ def read_source(path: Path) -> tuple[str | None, FileResult | None]:
     if b"\x00" in data:
         return None, parse_error(path, "not a text file (contains NUL bytes)")
     try:
-        return decode_source(data), None
+        return decode_python_source(data).text, None
     except SourceDecodeError as exc:  # as Python would refuse it (PEP 263)
         return None, parse_error(path, str(exc))
 
