@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from ddlguard.fix.guards import VOLATILE, Check, NoGuard, _Write
+from ddlguard.sql.lexer import LexError, sqlglot_tokens
 
 _READ = {"mysql": "mysql", "sqlite": "sqlite", "mssql": "tsql", "oracle": "oracle"}
 _VOLATILE_NODES = (
@@ -39,7 +40,19 @@ def _final(text: str, d: str, *, limit: bool = True) -> str:
     if len(parsed) != 1 or not isinstance(parsed[0], exp.Select):
         raise NoGuard("the guard query is not one SELECT")
     query = parsed[0].limit(1) if limit else parsed[0]
-    return query.sql(dialect=d)
+    return _without_backslash(query.sql(dialect=d), d)
+
+
+def _without_backslash(sql: str, d: str) -> str:
+    """`sql`, unless it is for MySQL and holds a backslash: sqlglot prints a line break in a
+    string as `\\n`, which a server with NO_BACKSLASH_ESCAPES reads as two characters, so the
+    check would look for other values than the statement wrote (`fix/mysql_client.py`)."""
+    if d == "mysql" and "\\" in sql:
+        raise NoGuard(
+            "the guard query holds a backslash, which MySQL reads by the server's sql_mode "
+            "(NO_BACKSLASH_ESCAPES)"
+        )
+    return sql
 
 
 def _check_deterministic(node: exp.Expression, what: str) -> None:
@@ -69,6 +82,8 @@ def _columns(node: exp.Expression | None) -> frozenset[str]:
 
 
 def _one(sql: str, d: str) -> Any:
+    if d == "mysql":
+        _check_mode_free(sql)
     try:
         parsed = sqlglot.parse(sql, read=d)
     except SqlglotError as exc:
@@ -79,6 +94,24 @@ def _one(sql: str, d: str) -> Any:
     if stmt.args.get("with") is not None or stmt.args.get("returning") is not None:
         raise NoGuard("the statement has a WITH or RETURNING clause")
     return stmt
+
+
+def _check_mode_free(sql: str) -> None:
+    """The guard is printed as sqlglot reads MySQL, with the default sql_mode; the script's
+    statement runs as the server reads it. `||` is OR by default and concatenation under
+    PIPES_AS_CONCAT (ANSI), `"…"` a string by default and a column under ANSI_QUOTES: a guard
+    printed from either would look for other rows than the statement changed."""
+    try:
+        tokens = sqlglot_tokens(sql, "mysql")
+    except LexError as exc:
+        raise NoGuard(f"the statement does not lex ({exc})") from None
+    for token in tokens:
+        if token.token_type.name == "DPIPE":
+            raise NoGuard("the statement uses ||, which MySQL reads by the server's sql_mode")
+        if token.token_type.name == "STRING" and sql[token.start] == '"':
+            raise NoGuard(
+                'the statement quotes with "…", a string or a column by the server\'s sql_mode'
+            )
 
 
 def write_of(sql: str, dialect: str) -> _Write:
@@ -279,4 +312,4 @@ def condition(text: str, dialect: str) -> str:
         raise NoGuard("the CHECK condition does not parse") from None
     if expr is None or isinstance(expr, (exp.Select, exp.Query)):
         raise NoGuard("the CHECK condition is not one expression")
-    return str(expr.sql(dialect=d))
+    return _without_backslash(str(expr.sql(dialect=d)), d)

@@ -1,7 +1,8 @@
 """What psql would do to a statement before sending it: the script runs through `psql -f`.
 
 Every dialect's scripts pass these checks (they only refuse); a SQLite project's scripts run
-through the `sqlite3` shell, whose own reading `sqlite_shell` checks too.
+through the `sqlite3` shell, whose own reading `sqlite_shell` checks too, and a MySQL project's
+through the `mysql` client, which `mysql_client` covers.
 
 psql reads a script with its own lexer (psqlscan.l): outside quotes and comments a backslash
 starts a meta-command (`\\! cmd` runs a shell command, `\\i` reads a file) and `:name`,
@@ -13,6 +14,7 @@ knows the same quotes, dollar quotes, E'' strings and nested comments psql does.
 
 from __future__ import annotations
 
+from ddlguard.fix.mysql_client import client_hazard
 from ddlguard.sql.lexer import LexError, is_postgresql, pg_tokens, sqlglot_tokens
 
 _VARIABLE_START = ("'", '"', "{")
@@ -21,14 +23,18 @@ _HIDDEN_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def statement_hazard(statement: str, dialect: str) -> str | None:
-    """Why psql (or, on SQLite, the sqlite3 shell) would not send `statement` as it is, or
-    None when it would."""
+    """Why psql (or, on SQLite, the sqlite3 shell; on MySQL, the mysql client) would not send
+    `statement` as it is, or None when it would."""
     if "\x00" in statement:
         return "the SQL holds a NUL character, which psql cannot send"
     if dialect == "sqlite":
         from ddlguard.fix.sqlite_shell import shell_hazard
 
         hazard = shell_hazard(statement)
+        if hazard is not None:
+            return hazard
+    if dialect == "mysql":
+        hazard = client_hazard(statement)
         if hazard is not None:
             return hazard
     try:
