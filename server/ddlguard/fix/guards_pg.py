@@ -16,6 +16,7 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 
 from ddlguard.fix.guards import VOLATILE, Check, NoGuard, _Write
+from ddlguard.sql.lexer import pg_tokens
 
 
 def _sql(node: ast.Node) -> str:
@@ -108,12 +109,31 @@ def write_of(sql: str, dialect: str) -> _Write:
     del dialect
     stmt = _one(sql)
     if isinstance(stmt, ast.DeleteStmt):
-        return _delete(stmt)
-    if isinstance(stmt, ast.UpdateStmt):
-        return _update(stmt)
-    if isinstance(stmt, ast.InsertStmt):
-        return _insert(stmt)
-    raise NoGuard(f"no guard is known for {type(stmt).__name__.removesuffix('Stmt').upper()}")
+        write = _delete(stmt)
+    elif isinstance(stmt, ast.UpdateStmt):
+        write = _update(stmt)
+    elif isinstance(stmt, ast.InsertStmt):
+        write = _insert(stmt)
+    else:
+        kind = type(stmt).__name__.removesuffix("Stmt").upper()
+        raise NoGuard(f"no guard is known for {kind}")
+    if write.check is not None:
+        _check_spelling(sql, write.check.sql)
+    return write
+
+
+def _check_spelling(statement: str, guard: str) -> None:
+    """pglast prints every string as a plain '…' literal: a value with a backslash that the
+    statement spelled E'…' or $$…$$ would be read otherwise by a server with
+    standard_conforming_strings off, so the guard would look for other rows. A plain literal
+    the statement spelled the same way reads the same either way."""
+    for token in pg_tokens(guard):
+        text = guard[token.start : token.end]
+        if token.name == "SCONST" and "\\" in text and text[:1] == "'" and text not in statement:
+            raise NoGuard(
+                "the guard would spell a value with a backslash otherwise than the statement, "
+                "which a server with standard_conforming_strings off reads differently"
+            )
 
 
 def _delete(stmt: Any) -> _Write:
