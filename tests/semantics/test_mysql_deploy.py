@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,16 +24,18 @@ from alembic import command
 from tests.fix.mariadb import INSTALL_HINT, Server, find_server, running_server
 
 from .deploy import URL_VARIABLE, alembic_config, error_text, linear_order
-from .projects import TEMPLATE
 from .runlines import Script, read_scripts
+from .small_project import (
+    CREATE_USERS,
+    HEAD,
+    LOWERCASE_NAMES,
+    SEED,
+    fix_with_history,
+    write_project,
+)
 
-HEAD = '"""{message}"""\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = "{rev}"\ndown_revision = {down}\nbranch_labels = None\ndepends_on = None\n\n\n'
 VERSIONS = {
-    "0001_create_users.py": HEAD.format(message="create users", rev="0001", down="None")
-    + "def upgrade():\n"
-    '    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),'
-    ' sa.Column("name", sa.String(50)))\n\n\n'
-    'def downgrade():\n    op.drop_table("users")\n',
+    "0001_create_users.py": CREATE_USERS,
     "0002_add_credits.py": HEAD.format(message="add credits", rev="0002", down='"0001"')
     + "def upgrade():\n"
     '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
@@ -42,12 +43,8 @@ VERSIONS = {
     '    op.alter_column("users", "credits", existing_type=sa.Integer(), nullable=False)\n\n\n'
     "def downgrade():\n"
     '    op.drop_column("users", "credits")\n',
-    "0003_lowercase_names.py": HEAD.format(message="lowercase names", rev="0003", down='"0002"')
-    + "def upgrade():\n"
-    "    op.execute(\"UPDATE users SET name = lower(name) WHERE name <> 'it''s'\")\n\n\n"
-    "def downgrade():\n    pass\n",
+    "0003_lowercase_names.py": LOWERCASE_NAMES,
 }
-SEED = "INSERT INTO users (id, name) VALUES (1, 'Ann'), (2, 'BOB'), (3, 'it''s')"
 DUMP = shutil.which("mariadb-dump") or shutil.which("mysqldump")
 # schema and every row, one INSERT per row, nothing that differs between two equal databases
 _DUMP_FLAGS = ("--skip-dump-date", "--skip-comments", "--compact", "--skip-extended-insert")
@@ -65,39 +62,11 @@ def server() -> Iterator[Server]:
 
 
 def _project(root: Path) -> Path:
-    shutil.copytree(TEMPLATE, root)
-    (root / "alembic.ini").write_text(
-        "[alembic]\nscript_location = %(here)s/alembic\n"
-        "sqlalchemy.url = mysql+pymysql://root@localhost/app\n",
-        encoding="utf-8",
-    )
-    versions = root / "alembic" / "versions"
-    versions.mkdir()
-    for name, text in VERSIONS.items():
-        (versions / name).write_text(text, encoding="utf-8")
-    return root
+    return write_project(root, "mysql+pymysql://root@localhost/app", VERSIONS)
 
 
 def _fixed(root: Path) -> Path:
-    """The real CLI's `--unsafe-fixes` on a copy whose history (0001) is committed."""
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    git = ["git", "-c", "user.name=proof", "-c", "user.email=proof@example.invalid"]
-    for argv in (
-        ["init", "-q", "-b", "main"],
-        ["add", "alembic.ini", "alembic/env.py", "alembic/versions/0001_create_users.py"],
-        ["commit", "-q", "-m", "history"],
-    ):
-        subprocess.run([*git, *argv], cwd=root, check=True, env=env)
-    done = subprocess.run(
-        [sys.executable, "-P", "-m", "ddlguard", "check", "--unsafe-fixes", "--diff-base", "HEAD"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+    return fix_with_history(root, "0001_create_users.py")
 
 
 class Database:

@@ -15,7 +15,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +24,15 @@ from alembic import command
 from alembic.config import Config
 
 from .deploy import URL_VARIABLE, error_text, linear_order
-from .projects import TEMPLATE
 from .runlines import Script, read_scripts
+from .small_project import (
+    CREATE_USERS,
+    HEAD,
+    LOWERCASE_NAMES,
+    SEED,
+    fix_with_history,
+    write_project,
+)
 
 SQLITE3 = shutil.which("sqlite3")
 pytestmark = pytest.mark.skipif(
@@ -34,13 +40,8 @@ pytestmark = pytest.mark.skipif(
     reason="the sqlite3 shell is not installed (Debian: sqlite3)",
 )
 
-HEAD = '"""{message}"""\nimport sqlalchemy as sa\nfrom alembic import op\n\nrevision = "{rev}"\ndown_revision = {down}\nbranch_labels = None\ndepends_on = None\n\n\n'
 VERSIONS = {
-    "0001_create_users.py": HEAD.format(message="create users", rev="0001", down="None")
-    + "def upgrade():\n"
-    '    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True),'
-    ' sa.Column("name", sa.String(50)))\n\n\n'
-    'def downgrade():\n    op.drop_table("users")\n',
+    "0001_create_users.py": CREATE_USERS,
     "0002_add_credits.py": HEAD.format(message="add credits", rev="0002", down='"0001"')
     + "def upgrade():\n"
     '    op.add_column("users", sa.Column("credits", sa.Integer(), nullable=True))\n'
@@ -50,47 +51,16 @@ VERSIONS = {
     "def downgrade():\n"
     '    with op.batch_alter_table("users") as batch:\n'
     '        batch.drop_column("credits")\n',
-    "0003_lowercase_names.py": HEAD.format(message="lowercase names", rev="0003", down='"0002"')
-    + "def upgrade():\n"
-    "    op.execute(\"UPDATE users SET name = lower(name) WHERE name <> 'it''s'\")\n\n\n"
-    "def downgrade():\n    pass\n",
+    "0003_lowercase_names.py": LOWERCASE_NAMES,
 }
-SEED = "INSERT INTO users (id, name) VALUES (1, 'Ann'), (2, 'BOB'), (3, 'it''s')"
 
 
 def _project(root: Path) -> Path:
-    shutil.copytree(TEMPLATE, root)
-    (root / "alembic.ini").write_text(
-        "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = sqlite:///app.db\n",
-        encoding="utf-8",
-    )
-    versions = root / "alembic" / "versions"
-    versions.mkdir()
-    for name, text in VERSIONS.items():
-        (versions / name).write_text(text, encoding="utf-8")
-    return root
+    return write_project(root, "sqlite:///app.db", VERSIONS)
 
 
 def _fixed(root: Path) -> Path:
-    """The real CLI's `--unsafe-fixes` on a copy whose history (0001) is committed."""
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    git = ["git", "-c", "user.name=proof", "-c", "user.email=proof@example.invalid"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True, env=env)
-    subprocess.run([*git, "add", "alembic.ini", "alembic/env.py"], cwd=root, check=True, env=env)
-    subprocess.run(
-        [*git, "add", "alembic/versions/0001_create_users.py"], cwd=root, check=True, env=env
-    )
-    subprocess.run([*git, "commit", "-q", "-m", "history"], cwd=root, check=True, env=env)
-    done = subprocess.run(
-        [sys.executable, "-P", "-m", "ddlguard", "check", "--unsafe-fixes", "--diff-base", "HEAD"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+    return fix_with_history(root, "0001_create_users.py")
 
 
 @contextmanager
