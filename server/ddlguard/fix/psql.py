@@ -1,8 +1,9 @@
 """What psql would do to a statement before sending it: the script runs through `psql -f`.
 
 Every dialect's scripts pass these checks (they only refuse); a SQLite project's scripts run
-through the `sqlite3` shell, whose own reading `sqlite_shell` checks too, and a MySQL project's
-through the `mysql` client, which `mysql_client` covers.
+through the `sqlite3` shell, whose own reading `sqlite_shell` checks too, a MySQL project's
+through the `mysql` client (`mysql_client`), SQL Server's and Oracle's through `sqlcmd` and
+SQL*Plus (`other_clients`).
 
 psql reads a script with its own lexer (psqlscan.l): outside quotes and comments a backslash
 starts a meta-command (`\\! cmd` runs a shell command, `\\i` reads a file) and `:name`,
@@ -15,9 +16,12 @@ knows the same quotes, dollar quotes, E'' strings and nested comments psql does.
 from __future__ import annotations
 
 from ddlguard.fix.mysql_client import client_hazard
+from ddlguard.fix.other_clients import sqlcmd_hazard, sqlplus_hazard
 from ddlguard.sql.lexer import LexError, is_postgresql, pg_tokens, sqlglot_tokens
 
 _VARIABLE_START = ("'", '"', "{")
+# each dialect's own client, as its script's header runs it (or people run it)
+_CLIENTS = {"mysql": client_hazard, "mssql": sqlcmd_hazard, "oracle": sqlplus_hazard}
 # line breaks an editor shows and SQL does not: in a comment they would hide code from review
 _HIDDEN_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
@@ -33,8 +37,8 @@ def statement_hazard(statement: str, dialect: str) -> str | None:
         hazard = shell_hazard(statement)
         if hazard is not None:
             return hazard
-    if dialect == "mysql":
-        hazard = client_hazard(statement)
+    if dialect in _CLIENTS:
+        hazard = _CLIENTS[dialect](statement)
         if hazard is not None:
             return hazard
     try:

@@ -200,6 +200,17 @@ def run_command(dialect: str, run_path: str) -> str:
     return f'psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f {path}'
 
 
+def transaction_lines(dialect: str) -> tuple[str | None, str]:
+    """How the dialect opens and commits the script's transaction. T-SQL's `BEGIN` opens a
+    block, so it needs `BEGIN TRANSACTION`; Oracle opens a transaction by itself, and `BEGIN;`
+    would start a PL/SQL block there (SQL*Plus would wait for its end)."""
+    if dialect == "mssql":
+        return "BEGIN TRANSACTION;", "COMMIT TRANSACTION;"
+    if dialect == "oracle":
+        return None, "COMMIT;"
+    return "BEGIN;", "COMMIT;"
+
+
 def render_script(
     *,
     migration: str,
@@ -221,15 +232,16 @@ def render_script(
         f"--   {run_command(dialect, run_path)}",
         "",
     ]
-    if transaction:
-        lines += ["BEGIN;", ""]
+    begin, commit = transaction_lines(dialect) if transaction else (None, None)
+    if begin is not None:
+        lines += [begin, ""]
     for block in blocks:
         kept = (without_directives(c) for c in block.comments)
         lines += [f"-- {comment_text(c)}".rstrip() for c in kept if c]
         for statement in block.statements:
             lines += [terminate(statement), ""]
-    if transaction:
-        lines += ["COMMIT;"]
+    if commit is not None:
+        lines += [commit]
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
