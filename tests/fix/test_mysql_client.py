@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from ddlguard.fix.followup import _text_literal
 from ddlguard.fix.guards import guard_for, why_not
 from ddlguard.fix.mysql_client import BACKSLASH, EXECUTABLE_COMMENT
 from ddlguard.fix.psql import statement_hazard
@@ -203,6 +205,7 @@ ROWS = (
         "UPDATE accounts SET note = 'it''s; done' WHERE id = 2",
         "UPDATE accounts SET note = CONCAT('n', id) WHERE note IS NULL",
         "DELETE FROM accounts WHERE email LIKE '%@old.example'",
+        "UPDATE accounts SET note = 'at 10:30' WHERE note IS NULL",  # text() would bind :30
         "INSERT INTO accounts (id, note, credits) VALUES (10, 'seeded', 5)",
     ],
 )
@@ -210,16 +213,26 @@ def test_a_guard_finds_the_script_not_run_then_run_in_every_mode(
     server: Server, statement: str
 ) -> None:
     """A follow-up's guard is printed by sqlglot as MySQL reads by default; on the real server,
-    in every sql_mode, its first check finds a row before the statement ran and none after."""
+    in every sql_mode, its first check finds a row before the statement ran and none after.
+    The checks run as the follow-up runs them: `bind.execute(text(<its literal>))` on
+    SQLAlchemy with PyMySQL (which doubles `%` and unescapes `\\:` on the way)."""
     guard = guard_for(ast.parse("").body, [statement], "mysql")
     assert guard is not None, why_not([statement], "mysql")
+    queries = [sa.text(ast.literal_eval(_text_literal(c.sql))) for c in guard.checks]
     for mode in MODES:
+        engine = sa.create_engine(
+            f"mysql+pymysql://root@localhost/app?unix_socket={server.socket}",
+            connect_args={"init_command": f"SET SESSION sql_mode = '{mode}'"},
+            poolclass=sa.pool.NullPool,
+        )
         server.sql(ROWS)
-        setting = f"SET SESSION sql_mode = '{mode}'; "
-        assert server.sql(setting + guard.checks[0].sql) == "1\n", mode
-        server.sql(setting + statement)
-        for check in guard.checks:
-            assert server.sql(setting + check.sql) == "", (mode, check.sql)
+        with engine.connect() as conn:
+            assert conn.execute(queries[0]).first() is not None, mode
+        server.sql(f"SET SESSION sql_mode = '{mode}'; " + statement)
+        with engine.connect() as conn:
+            for query, check in zip(queries, guard.checks, strict=True):
+                assert conn.execute(query).first() is None, (mode, check.sql)
+        engine.dispose()
 
 
 @pytest.mark.parametrize(
