@@ -27,7 +27,7 @@ _HIDDEN_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def statement_hazard(statement: str, dialect: str) -> str | None:
-    """Why psql (or, on SQLite, the sqlite3 shell; on MySQL, the mysql client) would not send
+    """Why psql, or the dialect's own client (sqlite3, mysql, sqlcmd, SQL*Plus), would not send
     `statement` as it is, or None when it would."""
     if "\x00" in statement:
         return "the SQL holds a NUL character, which psql cannot send"
