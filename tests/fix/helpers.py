@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ddlguard.engine import analyze_source
 from ddlguard.fix import FixPlan, plan_moves
 from ddlguard.fix.edits import apply_text_edits
+from ddlguard.fix.script import RunLine, ScriptBlock, render_script
 from ddlguard.model import Finding
 from ddlguard.project import Project
 from ddlguard.settings import Settings
@@ -78,3 +79,16 @@ def script(result: FixPlan, name: str) -> str:
     by_name = {f.path.name: f.content for f in result.new_files}
     assert name in by_name, sorted(by_name)
     return by_name[name]
+
+
+def one_block_script(dialect: str, statements: Sequence[str], run_path: str) -> str:
+    """A script of `statements` in one transaction, run after revision a1 of a1_x.py."""
+    return render_script(
+        migration="alembic/versions/a1_x.py",
+        today=datetime.date(2026, 12, 2),
+        run_path=run_path,
+        blocks=[ScriptBlock((), tuple(statements))],
+        transaction=True,
+        run=RunLine("upgrade", "after", "a1"),
+        dialect=dialect,
+    )

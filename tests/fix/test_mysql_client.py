@@ -10,7 +10,6 @@ set per connection (`--init-command`), as a server's configured sql_mode would b
 from __future__ import annotations
 
 import ast
-import datetime
 import os
 import subprocess
 import sys
@@ -23,14 +22,15 @@ from ddlguard.fix.followup import _text_literal
 from ddlguard.fix.guards import guard_for, why_not
 from ddlguard.fix.mysql_client import BACKSLASH, EXECUTABLE_COMMENT
 from ddlguard.fix.psql import statement_hazard
-from ddlguard.fix.script import RunLine, ScriptBlock, render_script, terminate
+from ddlguard.fix.script import terminate
 from ddlguard.sql.classify import classify_sql
 from ddlguard.sql.lexer import LexError, statement_spans
 from ddlguard.sql.model import StatementKind
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.fix.mariadb import INSTALL_HINT, Server, find_server, running_server
+from .helpers import one_block_script
+from .mariadb import INSTALL_HINT, Server, find_server, running_server
 
 MODES = ("", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI,NO_BACKSLASH_ESCAPES")
 TABLES = "CREATE TABLE t (a TEXT, `charset` TEXT, `delimiter` TEXT); CREATE TABLE users (id INT);"
@@ -354,14 +354,8 @@ def test_a_failing_script_stops_at_its_first_error_and_changes_nothing(
     script = tmp_path / "scripts" / "sql" / "failing.sql"
     script.parent.mkdir(parents=True)
     script.write_text(
-        render_script(
-            migration="alembic/versions/a1_x.py",
-            today=datetime.date(2026, 12, 2),
-            run_path="scripts/sql/failing.sql",
-            blocks=[ScriptBlock((), ("UPDATE n SET a = 10", "UPDATE missing SET a = 1"))],
-            transaction=True,
-            run=RunLine("upgrade", "after", "a1"),
-            dialect="mysql",
+        one_block_script(
+            "mysql", ["UPDATE n SET a = 10", "UPDATE missing SET a = 1"], "scripts/sql/failing.sql"
         ),
         encoding="utf-8",
     )

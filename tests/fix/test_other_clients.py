@@ -8,15 +8,14 @@ that ddlguard's own lexer reads as one statement.
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from ddlguard.fix.other_clients import sqlcmd_hazard, sqlplus_hazard
 from ddlguard.fix.psql import statement_hazard
-from ddlguard.fix.script import RunLine, ScriptBlock, render_script
 from ddlguard.sql.lexer import statement_spans
 from hypothesis import given
 from hypothesis import strategies as st
+
+from .helpers import one_block_script
 
 
 @pytest.mark.parametrize(
@@ -99,14 +98,6 @@ def test_no_line_a_client_acts_on_passes(lines: list[str]) -> None:
 def test_each_dialect_gets_its_own_transaction_lines(
     dialect: str, begin: str | None, commit: str
 ) -> None:
-    text = render_script(
-        migration="alembic/versions/a1_x.py",
-        today=datetime.date(2026, 12, 2),
-        run_path="scripts/sql/x.sql",
-        blocks=[ScriptBlock((), ("UPDATE t SET a = 1",))],
-        transaction=True,
-        run=RunLine("upgrade", "after", "a1"),
-        dialect=dialect,
-    )
+    text = one_block_script(dialect, ["UPDATE t SET a = 1"], "scripts/sql/x.sql")
     sql = [line for line in text.splitlines() if line and not line.startswith("--")]
     assert sql == [*([begin] if begin else []), "UPDATE t SET a = 1;", commit]

@@ -8,7 +8,6 @@ real shell: whatever it prints for an UPDATE ran as a command of its own.
 
 from __future__ import annotations
 
-import datetime
 import os
 import shutil
 import sqlite3
@@ -17,10 +16,12 @@ from pathlib import Path
 
 import pytest
 from ddlguard.fix.psql import statement_hazard
-from ddlguard.fix.script import RunLine, ScriptBlock, render_script, run_command, terminate
+from ddlguard.fix.script import run_command, terminate
 from ddlguard.fix.sqlite_shell import shell_hazard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from .helpers import one_block_script
 
 SQLITE3 = shutil.which("sqlite3")
 # CI (CI=true) installs it (run-tests) and fails without it, as tests/semantics does without
@@ -113,15 +114,7 @@ def test_what_passes_is_one_statement_to_the_real_shell(tail: str) -> None:
 def test_the_header_runs_the_script_with_the_dialects_own_client(
     dialect: str, command: str
 ) -> None:
-    text = render_script(
-        migration="alembic/versions/a1_x.py",
-        today=datetime.date(2026, 12, 2),
-        run_path="scripts/sql/x.sql",
-        blocks=[ScriptBlock((), ("UPDATE t SET a = 1",))],
-        transaction=True,
-        run=RunLine("upgrade", "after", "a1"),
-        dialect=dialect,
-    )
+    text = one_block_script(dialect, ["UPDATE t SET a = 1"], "scripts/sql/x.sql")
     assert f"--   {command}\n" in text
     hostile = run_command(dialect, "scripts/sql/x\n;DROP TABLE t.sql")
     assert "\n" not in hostile and "'scripts/sql/x\\x0a;DROP TABLE t.sql'" in hostile
@@ -135,21 +128,13 @@ def test_the_sqlite_command_runs_a_written_script(tmp_path: Path) -> None:
     with sqlite3.connect(database) as db:
         db.execute("CREATE TABLE t (a INTEGER)")
         db.execute("INSERT INTO t VALUES (1), (2)")
-    ok = ScriptBlock((), ("UPDATE t SET a = a * 10",))
-    failing = ScriptBlock((), ("UPDATE t SET a = 0", "UPDATE missing SET a = 1"))
-    for name, blocks in (("ok.sql", [ok]), ("failing.sql", [failing])):
+    ok = ["UPDATE t SET a = a * 10"]
+    failing = ["UPDATE t SET a = 0", "UPDATE missing SET a = 1"]
+    for name, blocks in (("ok.sql", ok), ("failing.sql", failing)):
         script = tmp_path / "scripts" / "sql" / name
         script.parent.mkdir(parents=True, exist_ok=True)
         script.write_text(
-            render_script(
-                migration="alembic/versions/a1_x.py",
-                today=datetime.date(2026, 12, 2),
-                run_path=f"scripts/sql/{name}",
-                blocks=blocks,
-                transaction=True,
-                run=RunLine("upgrade", "after", "a1"),
-                dialect="sqlite",
-            ),
+            one_block_script("sqlite", blocks, f"scripts/sql/{name}"),
             encoding="utf-8",
         )
         command = next(
