@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ddlguard.analysis.migration import looks_like_migration, read_migration_info
 from ddlguard.analysis.noqa import apply_noqa
@@ -18,12 +19,17 @@ from ddlguard.project import looks_like_migration_text
 from ddlguard.settings import Settings
 from ddlguard.source_encoding import SourceDecodeError, decode_python_source
 
+if TYPE_CHECKING:  # the language server's; a CLI run never loads it
+    from ddlguard.analysis.reparse import ParseMemo
 
-def _parse_quietly(source: str, path: Path) -> ast.Module:
+
+def _parse_quietly(source: str, path: Path, memo: ParseMemo | None) -> ast.Module:
     """`ast.parse` without its SyntaxWarning/DeprecationWarning (`x is 1`, `"\\d"`): the
     user's code is not ours to lint, and a warning on stderr would pollute every CLI run."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if memo is not None:
+            return memo.parse(source, str(path))
         return ast.parse(source, filename=str(path))
 
 
@@ -44,6 +50,7 @@ def analyze_source(
     in_version_dir: bool = False,
     force_migration: bool = False,
     editor_text: bool = False,
+    parse_memo: ParseMemo | None = None,
 ) -> FileResult:
     """Analyse one file. Never raises for bad input: undecodable or unparsable text is DG000.
 
@@ -55,6 +62,9 @@ def analyze_source(
     decoded: when its coding cookie makes Python read the saved file otherwise, Python's
     reading is analysed and the findings mapped back onto the editor's text
     (`ddlguard.editor_reading`); DG000 when Python could not read it at all.
+
+    `parse_memo` holds the previous version of the same document: only what changed since is
+    parsed again (`ddlguard.analysis.reparse`; the tree is the one `ast.parse` gives).
     """
     if isinstance(source, bytes):
         if b"\x00" in source:
@@ -79,7 +89,7 @@ def analyze_source(
     if source.startswith("\ufeff"):
         source = source[1:]
     try:
-        tree = _parse_quietly(source, path)
+        tree = _parse_quietly(source, path, parse_memo)
     except SyntaxError as exc:
         if not (in_version_dir or force_migration or looks_like_migration_text(source)):
             return FileResult(path=path, findings=[], is_migration=False)

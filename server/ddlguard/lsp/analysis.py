@@ -15,6 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ddlguard.analysis.reparse import ParseMemo
 from ddlguard.data_scripts import analyze_sql_script
 from ddlguard.engine import analyze_source
 from ddlguard.graph import check_graph
@@ -136,9 +137,14 @@ def _in_scripts_dir(path: Path, context: FileContext) -> bool:
 
 
 def analyze_text(
-    source: str, path: Path, contexts: ContextCache, graphs: GraphMemo | None = None
+    source: str,
+    path: Path,
+    contexts: ContextCache,
+    graphs: GraphMemo | None = None,
+    parse_memo: ParseMemo | None = None,
 ) -> Analysis:
-    """Analyse `source` (BOM-less) as the file at `path` would be analysed by the CLI."""
+    """Analyse `source` (BOM-less) as the file at `path` would be analysed by the CLI;
+    `parse_memo` holds the document's previous version (only what changed is parsed again)."""
     if len(source) > MAX_FILE_BYTES:
         return Analysis(FileResult(path=path, findings=[], is_migration=False), None, True)
     context = contexts.for_path(path)
@@ -157,6 +163,7 @@ def analyze_text(
         dialect=context.dialect,
         in_version_dir=contexts.in_version_dir(path, context),
         editor_text=True,
+        parse_memo=parse_memo,
     )
     if result.error is not None or not result.is_migration:
         return Analysis(result, context, result.error is None)
