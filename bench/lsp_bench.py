@@ -3,10 +3,12 @@
 The server is the real process, driven over stdio. Its workspace holds `--files` generated,
 chained migrations plus the two edited ones (1,002 by default); the bench waits for the scan
 to end (hover requests meanwhile measure that the scan does not block them). Then, with the
-workspace still open, it types into a 44-line and into a 2,000-line migration, both chained
+workspace still open, it types into a 44-line and into two 2,000-line migrations, all chained
 onto the corpus's head so the revision graph spans every file: one keystroke (`didChange`,
 incremental, one character typed or deleted) every 50-100 ms (uniformly random, not a burst,
-never waiting for the server). A keystroke's latency is the time from its `didChange` to the
+never waiting for the server). The 44-line and the first 2,000-line migrations are typed into
+at the end of a comment line, the second one inside a string of a statement half-way down its
+`upgrade()` (the server then re-parses that statement, not only skips a comment). A keystroke's latency is the time from its `didChange` to the
 first `publishDiagnostics` of that version or a newer one: what the user waits for, any
 debounce included.
 
@@ -67,6 +69,9 @@ SMALL_DOWN = (
     '    op.drop_column("users", "active")\n'
 )
 TYPED_LINE = "    # bench "  # the keystrokes go at the end of this comment line
+# in the third document they go inside this statement's first string, mid-way down upgrade()
+CODE_LINE = '    op.create_index("ix_bench", "bench", ["note"])'
+CODE_AT = CODE_LINE.index('", "bench"')
 WORD = "migrate"  # typed, then deleted again with backspace, over and over
 
 
@@ -185,6 +190,8 @@ class Document:
     name: str
     uri: str
     lines: list[str]
+    marker: str = TYPED_LINE  # the line typed into starts with this
+    at: int | None = None  # typed at this column of it (None: at its end)
     version: int = 1
     latencies: list[float] = field(default_factory=list)
     parses: list[float] = field(default_factory=list)
@@ -198,16 +205,17 @@ class Document:
 
     def keystroke(self) -> dict[str, Any]:
         """The next edit: type WORD character by character, then delete it with backspace."""
-        row = next(i for i, line in enumerate(self.lines) if line.startswith(TYPED_LINE))
+        row = next(i for i, line in enumerate(self.lines) if line.startswith(self.marker))
         line = self.lines[row]
         step = self.typed % (2 * len(WORD))
         self.typed += 1
-        col = len(line)
+        # the end of what is typed so far: the line's end, or `at` plus the characters typed
+        col = len(line) if self.at is None else self.at + min(step, 2 * len(WORD) - step)
         if step < len(WORD):
-            self.lines[row] = line + WORD[step]
+            self.lines[row] = line[:col] + WORD[step] + line[col:]
             rng = {"start": {"line": row, "character": col}, "end": {"line": row, "character": col}}
             return {"range": rng, "text": WORD[step]}
-        self.lines[row] = line[:-1]
+        self.lines[row] = line[: col - 1] + line[col:]
         start = {"line": row, "character": col - 1}
         return {"range": {"start": start, "end": {"line": row, "character": col}}, "text": ""}
 
@@ -273,15 +281,26 @@ def open_and_settle(conn: Connection, doc: Document) -> None:
     time.sleep(1.0)  # the revision graph's second report, the planner's related information
 
 
-def bench_texts(head: str) -> tuple[str, str]:
-    """The 44-line migration (on the corpus's head) and the 2,000-line one (on the 44-line)."""
+def bench_texts(head: str) -> tuple[str, str, str]:
+    """The 44-line migration (on the corpus's head), the 2,000-line one (on the 44-line) and
+    a second 2,000-line one (on the first) with `CODE_LINE` half-way down its upgrade()."""
     small_rev, small = migration_text(random.Random(1), 0, head)
     small = small.split("\n\ndef upgrade() -> None:\n")[0]
     small += "\n\ndef upgrade() -> None:\n" + SMALL_BODY + SMALL_DOWN
     big = long_migration(2000).replace("down_revision = None", f'down_revision = "{small_rev}"')
     big = big.replace("Revises: \n", f"Revises: {small_rev}\n")
     big = big.replace("\n\n\ndef downgrade()", f"\n{TYPED_LINE}\n\n\ndef downgrade()")
-    return small, big
+    big_rev = big.split('revision = "')[1].split('"')[0]
+    code_rev = "c0de" + big_rev[4:]
+    lines = (
+        big.replace(big_rev, code_rev)
+        .replace(f'down_revision = "{small_rev}"', f'down_revision = "{big_rev}"')
+        .replace(f"Revises: {small_rev}", f"Revises: {big_rev}")
+        .split("\n")
+    )
+    middle = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("    op."))
+    lines.insert(middle, CODE_LINE)
+    return small, big, "\n".join(lines)
 
 
 def report(doc: Document, goal: str) -> None:
@@ -320,12 +339,15 @@ def main() -> None:
         root = Path(tmp)
         corpus = write_corpus(root, args.files)
         versions = root / "alembic" / "versions"
-        small, big = bench_texts(corpus[-1].name.split("_")[0])
+        small, big, code = bench_texts(corpus[-1].name.split("_")[0])
         docs = []
-        for name, text in (("44-line", small), ("2,000-line", big)):
-            path = versions / f"bench_{len(text.splitlines())}_lines.py"
+        for name, text, at in (
+            ("44-line", small, None), ("2,000-line", big, None), ("2,000-line (typing in code)", code, CODE_AT)
+        ):  # fmt: skip
+            path = versions / f"bench_{len(text.splitlines())}_lines{'_code' if at else ''}.py"
             path.write_text(text)
-            docs.append(Document(name, path.as_uri(), text.split("\n")))
+            marker = CODE_LINE[:CODE_AT] if at is not None else TYPED_LINE
+            docs.append(Document(name, path.as_uri(), text.split("\n"), marker, at))
         conn = Connection([sys.executable, "-m", "ddlguard", "lsp"])
         start = time.perf_counter()
         conn.request("initialize", {
@@ -347,6 +369,7 @@ def main() -> None:
         rss = peak_rss_mb(conn.proc.pid)
         time.sleep(1.0)
         open_and_settle(conn, docs[1])
+        open_and_settle(conn, docs[2])
         rng = random.Random(14)
         per_round = max(1, args.changes // args.rounds)
         for _ in range(args.rounds):
@@ -367,6 +390,7 @@ def main() -> None:
               f" max {max(hover_times) * 1000:.2f} ms")  # fmt: skip
     report(docs[0], "p95 <= 10 ms")
     report(docs[1], "p95 <= 2x the median ast.parse")
+    report(docs[2], "p95 <= 2x the median ast.parse")
 
 
 if __name__ == "__main__":
