@@ -75,6 +75,8 @@ UPDATE t
         def method(self):
             return self.attr
     if a: b = 1
+    w = 1 \\
+    ;
     match a:
         case 1:
             pass
@@ -101,7 +103,7 @@ PIECES = [
     'op.execute("DELETE FROM t")', "\r\n", "\r", "\x00", "\ud800", "é", "def f():", "try:",
     "except:", "finally:", "# noqa", "\f", "u", "await z", "'''", 'f"{', "}", "match a:",
     "case 1:", "lambda: 0", "class C:", "with a:", "for i in x:", "\n\n", "except ValueError:",
-    "#\\", "    else:", "\n@d", "*", "\\\n",
+    "#\\", "    else:", "\n@d", "*", "\\\n", "\\\n;", " \\\n    ;",
 ]  # fmt: skip
 
 

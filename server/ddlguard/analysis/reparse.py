@@ -48,6 +48,11 @@ _BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {
 }
 
 
+# stretches tried, innermost first, before parsing the whole text: each one that fails (a
+# transient syntax error, a deep nest of blocks) costs a parse of its lines
+_TRIES = 3
+
+
 class Parsed(NamedTuple):
     """A text with its tree, as `reparse` needs them for the next version."""
 
@@ -108,7 +113,7 @@ def reparse(previous: Parsed, source: str) -> Parsed | None:
     first, last = same_head + 1, len(old) - same_tail  # the changed old lines, 1-based
     if last < first:  # lines only inserted: the line after the insertion stands for them
         first = last = min(same_head + 1, len(old))
-    for stretch in _candidates(previous, first, last):
+    for stretch in _candidates(previous, first, last)[:_TRIES]:
         if 2 * (stretch.last - stretch.first + 1) > len(old):
             break  # half the text or more: a full parse costs no more, and fails only once
         try:
@@ -281,7 +286,8 @@ def _splice(previous: Parsed, lines: list[str], shift: int, stretch: _Stretch) -
     for step in reversed(stretch.chain):
         node = copy.copy(step.node)
         setattr(node, step.field, body)
-        _set_end(node, lines)
+        if not _set_end(node, lines):
+            return None
         body = list(step.outer)
         body[step.position] = node
     tree = copy.copy(previous.tree)
@@ -292,20 +298,25 @@ def _splice(previous: Parsed, lines: list[str], shift: int, stretch: _Stretch) -
 _COMPOUND = (*_BLOCKS, ast.Match)
 
 
-def _set_end(node: ast.AST, lines: list[str]) -> None:
+def _set_end(node: ast.AST, lines: list[str]) -> bool:
     """A compound node ends with its block's last token: the end of its last statement (or
-    handler), or the `;` after it when that is a simple statement (`await b;`)."""
+    handler), or the `;` after it when that is a simple statement (`await b;`). False when a
+    backslash follows the statement (the `;` may be on the next line)."""
     for field in reversed(_BLOCKS[type(node)]):
         items = getattr(node, field)
         if items:
             last = items[-1]
             line, col = last.end_lineno, last.end_col_offset
             if not isinstance(last, _COMPOUND):
-                tail = lines[line - 1].encode("utf-8")[col:]
-                if tail.lstrip(b" ").startswith(b";"):
-                    col += len(tail) - len(tail.lstrip(b" ")) + 1
+                tail = lines[line - 1].encode("utf-8", "surrogatepass")[col:]
+                rest = tail.lstrip(b" \t\f")
+                if rest.startswith(b";"):
+                    col += len(tail) - len(rest) + 1
+                elif rest.startswith(b"\\"):
+                    return False
             node.end_lineno, node.end_col_offset = line, col  # type: ignore[attr-defined]
-            return
+            return True
+    return False
 
 
 class ParseMemo:
