@@ -1,4 +1,4 @@
-"""Re-parsing only what an edit changed, for the language server's large documents.
+"""Re-parsing only what an edit changed, for the documents open in the language server.
 
 `ast.parse` of a 2,000-line migration is most of its analysis, and a keystroke changes one
 line. `reparse` takes the previous text and its tree and, when the change lies inside one
@@ -18,9 +18,10 @@ open, so S is tokenized as before: its first line dedents to B's level or lower,
 own blocks as the end of the standalone text did. `ast.parse` leaves context to the compiler
 (`return` outside a function, `await`, where `__future__` imports sit), so F''s statements are
 the same trees wherever they stand. S keeps its line numbers only when the line count is
-unchanged, so an edit that adds or removes lines is spliced only when S is empty. Tabs, form
-feeds and lone carriage returns in F' (indentation and line breaks Python counts its own way)
-fall back to the full parse. `tests/analysis/test_reparse.py` compares every spliced tree with
+unchanged, so an edit that adds or removes lines is spliced only when S is empty. The
+containers on the path get their ends again from their blocks' last tokens (a `;` after a
+simple statement included). Tabs and form feeds in F', and lone carriage returns anywhere
+(indentation and line breaks Python counts its own way), fall back to the full parse. `tests/analysis/test_reparse.py` compares every spliced tree with
 `ast.parse`'s, attributes included, over generated edits.
 """
 
@@ -271,9 +272,7 @@ def _splice(previous: Parsed, lines: list[str], shift: int, stretch: _Stretch) -
         statements: list[ast.stmt] = []  # blank lines and comments only
     elif not stretch.chain:
         statements = list(ast.parse("\n" * (stretch.first - 1) + text + end).body)
-    else:
-        if stretch.first < 2:
-            return None
+    else:  # a nested stretch starts at line 2 or later: its header is above it
         wrapped = ast.parse("\n" * (stretch.first - 2) + "if 1:\n" + text + end).body
         if len(wrapped) != 1 or not isinstance(wrapped[0], ast.If) or wrapped[0].orelse:
             return None  # a line of it dedents out of the block
